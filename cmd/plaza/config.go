@@ -1,0 +1,102 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Config is the whole configuration, read once here and passed down.
+type Config struct {
+	Addr               string
+	BaseURL            string
+	DataDir            string
+	DatabaseURL        string
+	SMTPURL            string
+	JitsiURL           string
+	JitsiJWTSecret     string
+	JitsiAppID         string
+	FederationInsecure bool
+	LogLevel           string
+}
+
+// register adds the configuration flags to fs, with defaults taken from
+// the PLAZA_* environment variables: flags override the environment.
+func (c *Config) register(fs *flag.FlagSet, getenv func(string) string) {
+	str := func(p *string, name, env, def, usage string) {
+		if v := getenv(env); v != "" {
+			def = v
+		}
+		fs.StringVar(p, name, def, usage+" ($"+env+")")
+	}
+	str(&c.Addr, "addr", "PLAZA_ADDR", "127.0.0.1:8080", "listen address")
+	str(&c.BaseURL, "base-url", "PLAZA_BASE_URL", "http://localhost:8080", "public URL used in hrefs and ActivityPub ids")
+	str(&c.DataDir, "data", "PLAZA_DATA", "./data", "directory of the SQLite database and blobs")
+	str(&c.DatabaseURL, "database-url", "PLAZA_DATABASE_URL", "", "postgres://… selects PostgreSQL")
+	str(&c.SMTPURL, "smtp-url", "PLAZA_SMTP_URL", "", "smtp://host:port for outgoing mail; empty: mail is queued and logged")
+	str(&c.JitsiURL, "jitsi-url", "PLAZA_JITSI_URL", "https://meet.jit.si", "Jitsi Meet base URL")
+	str(&c.JitsiJWTSecret, "jitsi-jwt-secret", "PLAZA_JITSI_JWT_SECRET", "", "sign Jitsi links with this HS256 secret (self-hosted Jitsi with token auth)")
+	str(&c.JitsiAppID, "jitsi-app-id", "PLAZA_JITSI_APP_ID", "plaza", "issuer (app id) of signed Jitsi links")
+	str(&c.LogLevel, "log-level", "PLAZA_LOG_LEVEL", "info", "debug, info, warn or error")
+	insecure, _ := strconv.ParseBool(getenv("PLAZA_FEDERATION_INSECURE"))
+	fs.BoolVar(&c.FederationInsecure, "federation-insecure", insecure,
+		"allow http:// and loopback federation peers, for tests only ($PLAZA_FEDERATION_INSECURE)")
+}
+
+func (c *Config) validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("listen address %q: want host:port", c.Addr)
+	}
+	for name, raw := range map[string]string{"base URL": c.BaseURL, "Jitsi URL": c.JitsiURL} {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%s %q: want http:// or https:// and a host", name, raw)
+		}
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") {
+			return fmt.Errorf("SMTP URL %q: want smtp://host:port", c.SMTPURL)
+		}
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return fmt.Errorf("database URL: only postgres:// is supported")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}
+
+// parseArgs parses flags and positional arguments in any order
+// (`plaza user add bob --admin` and `plaza user add --admin bob`), and
+// checks the number of positional arguments.
+func parseArgs(fs *flag.FlagSet, args []string, positional int) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) != positional {
+		return nil, fmt.Errorf("want %d argument(s), got %d: usage: %s", positional, len(pos), fs.Name())
+	}
+	return pos, nil
+}
+
+func newFlagSet(usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(usage, flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	return fs
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"plaza/dav/caldav"
+	"plaza/dav/carddav"
+	"plaza/dav/davhttp"
+	davfiles "plaza/dav/files"
+	"plaza/dav/principal"
+	"plaza/federation"
+)
+
+// version is the software version NodeInfo reports.
+const version = "0.1.0"
+
+// mountDAV serves the DAV tree of the contract: discovery, principals,
+// files, calendars and address books behind HTTP Basic, and the
+// subscription feeds (a secret token in their URL) without it.
+func mountDAV(mux *http.ServeMux, svc *services) {
+	auth := func(h http.Handler) http.Handler { return davhttp.RequireBasic(svc.accounts, svc.log, h) }
+	disc := principal.New(principal.Options{Accounts: svc.accounts, Logger: svc.log})
+	filesDAV := auth(davfiles.New(davfiles.Options{Files: svc.files, Accounts: svc.accounts, Spaces: svc.spaces,
+		Logger: svc.log, Prefix: "/dav"}))
+	mux.Handle("/.well-known/caldav", principal.NewWellKnown())
+	mux.Handle("/.well-known/carddav", principal.NewWellKnown())
+	mux.Handle("/dav/", auth(disc))
+	mux.Handle("/dav", davfiles.Probe(http.RedirectHandler("/dav/", http.StatusMovedPermanently)))
+	mux.Handle("/dav/principals/", auth(disc))
+	// The bare /dav/files and /dav/spaces too: ServeMux would answer a
+	// PROPFIND there with a redirect, which Windows does not follow.
+	for _, p := range []string{"/dav/files/", "/dav/files", "/dav/spaces/", "/dav/spaces", "/dav/versions/", "/dav/trash/"} {
+		mux.Handle(p, filesDAV)
+	}
+	mux.Handle("/dav/calendars/", auth(caldav.New(caldav.Options{Calendars: svc.calendar, Logger: svc.log})))
+	mux.Handle("/dav/addressbooks/", auth(carddav.New(carddav.Options{Contacts: svc.contacts, Logger: svc.log})))
+	mux.Handle("/dav/ical/", caldav.NewFeeds(caldav.Options{Calendars: svc.calendar, Logger: svc.log}))
+}
+
+// davProbe answers the OPTIONS and PROPFIND that Windows and GNOME send to
+// the server root and other paths before mounting, in front of the web UI.
+func davProbe(ui http.Handler) http.Handler { return davfiles.Probe(ui) }
+
+// mountFederation serves ActivityPub, WebFinger and NodeInfo, and returns
+// the server whose delivery queue serve runs.
+func mountFederation(mux *http.ServeMux, svc *services) (*federation.Server, error) {
+	fed, err := federation.New(federation.Options{
+		DB: svc.db, BaseURL: svc.cfg.BaseURL, Insecure: svc.cfg.FederationInsecure, Logger: svc.log,
+		Forum: svc.forum, News: svc.news, Polls: svc.polls, Version: version,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range []string{"/.well-known/webfinger", "/.well-known/nodeinfo", "/nodeinfo/", "/ap/"} {
+		mux.Handle(p, fed)
+	}
+	return fed, nil
+}
+
+// runFileMaintenance purges expired trash and locks of the file trees.
+func runFileMaintenance(ctx context.Context, svc *services) {
+	if n, err := svc.files.Maintain(ctx); err != nil && ctx.Err() == nil {
+		svc.log.Warn("file maintenance", "err", err)
+	} else if n > 0 {
+		svc.log.Info("trash purged", "items", n)
+	}
+}

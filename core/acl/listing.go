@@ -1,0 +1,73 @@
+package acl
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"plaza/core"
+	"plaza/core/store"
+)
+
+// Readable is a container with the level its reader has on it: a task
+// list, a wiki or links folder as a listing shows it.
+type Readable struct {
+	Container `bun:",extend"`
+	Level     Level `bun:"level,scanonly" json:"level"`
+}
+
+// RequireMember refuses who unless module m is on in the space and who is
+// a member of it (platform administrators pass): the rule for creating a
+// container at a module's root.
+func RequireMember(ctx context.Context, db bun.IDB, who core.Subject, spaceID int64, m core.Module) error {
+	if who.IsAnonymous() {
+		return fmt.Errorf("%w: sign in first", core.ErrUnauthenticated)
+	}
+	var on, member int
+	err := db.NewRaw(`SELECT
+		(SELECT COUNT(*) FROM space_modules WHERE space_id = ? AND module = ? AND enabled),
+		(SELECT COUNT(*) FROM space_members WHERE space_id = ? AND account_id = ?)`,
+		spaceID, m, spaceID, who.AccountID).Scan(ctx, &on, &member)
+	if err != nil {
+		return store.Translate(err)
+	}
+	if on == 0 {
+		return fmt.Errorf("%w: the %s module is off in this space", core.ErrForbidden, m)
+	}
+	if member == 0 && !who.Type.PlatformAdmin() {
+		return fmt.Errorf("%w: only members of the space create here", core.ErrForbidden)
+	}
+	return nil
+}
+
+// ReadableIn lists the containers of a kind in a space's module that who
+// may read, with their level, by name.
+func (e *Engine) ReadableIn(ctx context.Context, who core.Subject, spaceID int64, m core.Module, kind string) ([]Readable, error) {
+	var out []Readable
+	expr, args := LevelSQL(who, "c", "")
+	q := e.db.NewSelect().Model(&out).ColumnExpr("c.*").ColumnExpr(expr+" AS level", args...).
+		Where("c.space_id = ? AND c.module = ? AND c.kind = ?", spaceID, m, kind).
+		OrderExpr("c.name, c.id")
+	if err := WhereReadable(q, who, "c").Scan(ctx); err != nil {
+		return nil, store.Translate(err)
+	}
+	return out, nil
+}
+
+// ReadableByID returns container id, of the given kind, if who may read
+// it; ErrNotFound otherwise.
+func (e *Engine) ReadableByID(ctx context.Context, who core.Subject, id int64, kind string) (*Readable, error) {
+	l, err := e.Level(ctx, who, Target{ContainerID: id})
+	if err != nil {
+		return nil, err
+	}
+	c, err := GetContainer(ctx, e.db, id)
+	if err != nil {
+		return nil, err
+	}
+	if l < Read || c.Kind != kind {
+		return nil, fmt.Errorf("%s %d: %w", kind, id, core.ErrNotFound)
+	}
+	return &Readable{Container: *c, Level: l}, nil
+}

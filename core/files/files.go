@@ -1,0 +1,471 @@
+// Package files is Plaza's file tree: each user's personal files and each
+// space's files module. Folders are access-control containers (module
+// files, kind "folder"), so the one ACL engine decides every access; files
+// are content of their folder, authored by whoever created them. Content
+// lives in the blob store (written, synced and renamed before any row
+// refers to it); rows hold names, versions, the trash, dead properties and
+// WebDAV locks, so every process sharing the database sees the same tree.
+//
+// A tree has a root: a row of file_roots naming its container, plus a
+// folder node with no parent. Every file and folder is a node with a
+// stable id (the DAV oc:fileid) that survives renames and moves.
+package files
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"plaza/core"
+	"plaza/core/acl"
+	"plaza/core/blob"
+	"plaza/core/store"
+)
+
+// Defaults of Options.
+const (
+	DefaultKeepVersions = 50
+	DefaultTrashDays    = 30
+	MaxNameLength       = 255 // characters of one name
+	MaxDepth            = 64  // folders from the root
+)
+
+// ErrQuota is returned when a write would exceed the tree's quota.
+var ErrQuota = errors.New("quota exceeded")
+
+// Options configure the Service.
+type Options struct {
+	DB    *store.DB
+	Blobs *blob.Store
+	// KeepVersions is how many previous contents a file keeps (0: the
+	// default, negative: none).
+	KeepVersions int
+	// TrashDays is how long deleted items stay restorable (0: the default).
+	TrashDays int
+	// DefaultQuota in bytes applies to trees without their own (0: none).
+	DefaultQuota int64
+	// SpaceRootLevel is what every member of a space may do at the root
+	// of its files, like a team drive (default acl.Write: add, change and
+	// delete anything). Space administrators always have write.
+	SpaceRootLevel acl.Level
+	// ListingCacheMin: folders of at least this many files keep their
+	// listing in memory, checked against the folder's ETag (default 256;
+	// negative: never).
+	ListingCacheMin int
+	Now             func() time.Time
+}
+
+// Service manages file trees.
+type Service struct {
+	lists     *listCache
+	db        *store.DB
+	blobs     *blob.Store
+	keep      int
+	trashDays int
+	quota     int64
+	rootLevel acl.Level
+	now       func() time.Time
+}
+
+// New returns the file service.
+func New(o Options) *Service {
+	s := &Service{lists: newListCache(o.ListingCacheMin), db: o.DB, blobs: o.Blobs, keep: o.KeepVersions, trashDays: o.TrashDays,
+		quota: o.DefaultQuota, rootLevel: o.SpaceRootLevel, now: o.Now}
+	if s.keep == 0 {
+		s.keep = DefaultKeepVersions
+	} else if s.keep < 0 {
+		s.keep = 0
+	}
+	if s.trashDays <= 0 {
+		s.trashDays = DefaultTrashDays
+	}
+	if s.rootLevel == acl.None {
+		s.rootLevel = acl.Write
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// Blobs returns the blob store content is kept in.
+func (s *Service) Blobs() *blob.Store { return s.blobs }
+
+// Root is one tree: a user's personal files or a space's files module.
+type Root struct {
+	bun.BaseModel `bun:"table:file_roots,alias:r"`
+
+	ContainerID int64  `bun:",pk"`
+	SpaceID     *int64 `bun:",nullzero"`
+	OwnerID     *int64 `bun:",nullzero"`
+	QuotaBytes  int64
+
+	NodeID int64 `bun:"-"` // the root folder's node
+}
+
+// Node is a file or a folder.
+type Node struct {
+	bun.BaseModel `bun:"table:file_nodes,alias:n"`
+
+	ID          int64 `bun:",pk,autoincrement"`
+	RootID      int64
+	ParentID    *int64 `bun:",nullzero"`
+	ContainerID int64  // a folder's own container; a file's folder's container
+	IsDir       bool   `bun:",notnull"`
+	Name        string
+	AuthorID    *int64 `bun:",nullzero"`
+	BlobHash    string
+	Size        int64
+	ContentType string
+	ETag        string `bun:"etag"`
+	CreatedAt   time.Time
+	ModifiedAt  time.Time
+	TrashedAt   *time.Time `bun:",nullzero"`
+	TrashedBy   *int64     `bun:",nullzero"`
+	TrashPath   string
+
+	// Level is what the subject that looked the node up may do on it.
+	Level acl.Level `bun:"level,scanonly"`
+}
+
+// Path is a node's location under its root, as names.
+type Path []string
+
+// String renders p as "/a/b" ("" for the root).
+func (p Path) String() string {
+	if len(p) == 0 {
+		return ""
+	}
+	return "/" + strings.Join(p, "/")
+}
+
+// Parent returns the path of the folder holding p, and p's last name.
+func (p Path) Parent() (Path, string) {
+	if len(p) == 0 {
+		return nil, ""
+	}
+	return p[:len(p)-1], p[len(p)-1]
+}
+
+// ValidName reports whether name may name a file or a folder.
+func ValidName(name string) error {
+	switch {
+	case name == "" || name == "." || name == "..":
+		return fmt.Errorf("%w: empty name or dot name", core.ErrInvalid)
+	case !utf8.ValidString(name):
+		return fmt.Errorf("%w: name is not UTF-8", core.ErrInvalid)
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		return fmt.Errorf("%w: name longer than %d characters", core.ErrInvalid, MaxNameLength)
+	case strings.ContainsAny(name, "/\x00"):
+		return fmt.Errorf("%w: name with '/' or NUL", core.ErrInvalid)
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f || r == 0xfffe || r == 0xffff {
+			return fmt.Errorf("%w: name with a control character", core.ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// Allows reports whether the subject that looked n up has p on it.
+func (n *Node) Allows(p acl.Privilege) bool { return acl.Allows(n.Level, n.IsDir, p) }
+
+// Need returns nil when n allows p, else the refusal.
+func (n *Node) Need(p acl.Privilege) error {
+	if n.Level < acl.Read {
+		return fmt.Errorf("%w: no access", core.ErrNotFound)
+	}
+	if !n.Allows(p) {
+		return &acl.DeniedError{Need: p, Have: n.Level}
+	}
+	return nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) //nolint:errcheck // never fails
+	return hex.EncodeToString(b)
+}
+
+func dirETag() string { return `"d` + randomHex(8) + `"` }
+
+func fileETag(hash string) string { return `"` + hash[:32] + `"` }
+
+func isUnique(err error) bool { return errors.Is(store.Translate(err), core.ErrConflict) }
+
+// PersonalRoot returns the personal tree of an account, creating it on
+// first use. Only its owner has access to it, unless grants say more.
+func (s *Service) PersonalRoot(ctx context.Context, accountID int64) (*Root, error) {
+	return s.root(ctx, "owner_id", accountID, func(r *Root) (*acl.Container, []acl.Grant) {
+		r.OwnerID = &accountID
+		return &acl.Container{Module: core.ModFiles, Kind: "folder", Name: "files", OwnerID: &accountID}, []acl.Grant{}
+	})
+}
+
+// SpaceRoot returns the files tree of a space, creating it on first use
+// with every member at Options.SpaceRootLevel (a team drive).
+func (s *Service) SpaceRoot(ctx context.Context, spaceID int64) (*Root, error) {
+	return s.root(ctx, "space_id", spaceID, func(r *Root) (*acl.Container, []acl.Grant) {
+		r.SpaceID = &spaceID
+		return &acl.Container{Module: core.ModFiles, Kind: "folder", Name: "files", SpaceID: &spaceID},
+			[]acl.Grant{{PrincipalKind: acl.PrincipalSpace, PrincipalID: spaceID, Level: s.rootLevel}}
+	})
+}
+
+func (s *Service) root(ctx context.Context, col string, id int64, mk func(*Root) (*acl.Container, []acl.Grant)) (*Root, error) {
+	for attempt := 0; ; attempt++ {
+		r := new(Root)
+		err := s.db.NewSelect().Model(r).Where("r."+col+" = ?", id).Scan(ctx)
+		if err == nil {
+			err = s.db.NewRaw(`SELECT id FROM file_nodes WHERE root_id = ? AND parent_id IS NULL`, r.ContainerID).Scan(ctx, &r.NodeID)
+			return r, store.Translate(err)
+		}
+		if err = store.Translate(err); !errors.Is(err, core.ErrNotFound) || attempt > 0 {
+			return nil, err
+		}
+		err = s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			r := new(Root)
+			c, grants := mk(r)
+			now := s.now().UTC()
+			if err := acl.CreateContainer(ctx, tx, c, grants, now); err != nil {
+				return err
+			}
+			r.ContainerID = c.ID
+			if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
+				return err
+			}
+			n := &Node{RootID: c.ID, ContainerID: c.ID, IsDir: true, ETag: dirETag(), CreatedAt: now, ModifiedAt: now}
+			_, err := tx.NewInsert().Model(n).Exec(ctx)
+			return err
+		})
+		if err != nil && !isUnique(err) {
+			return nil, err
+		}
+		// Created, or another request created it first: read it back.
+	}
+}
+
+// levelExpr is the level of the subject on node alias n: the ACL engine's
+// one expression over its container c, with the node's author.
+func levelExpr(who core.Subject) (string, []any) {
+	return acl.LevelSQL(who, "c", "n.author_id")
+}
+
+// itemLevel applies the content rule: limited on a folder is read on a
+// file someone else wrote (the author already got full in SQL).
+func itemLevel(n *Node) {
+	if !n.IsDir && n.Level == acl.Limited {
+		n.Level = acl.Read
+	}
+}
+
+func (s *Service) selectNodes(db bun.IDB, who core.Subject, nodes any) *bun.SelectQuery {
+	expr, args := levelExpr(who)
+	return db.NewSelect().Model(nodes).
+		ColumnExpr("n.*").ColumnExpr(expr+" AS level", args...).
+		Join("JOIN containers c ON c.id = n.container_id")
+}
+
+// Node loads one node by id with who's level on it. It returns
+// ErrNotFound when who may not read it.
+func (s *Service) Node(ctx context.Context, who core.Subject, id int64) (*Node, error) {
+	return s.node(ctx, s.db.DB, who, id)
+}
+
+func (s *Service) node(ctx context.Context, db bun.IDB, who core.Subject, id int64) (*Node, error) {
+	n := new(Node)
+	if err := s.selectNodes(db, who, n).Where("n.id = ?", id).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("file %d: %w", id, store.Translate(err))
+	}
+	itemLevel(n)
+	if n.Level < acl.Read {
+		return nil, fmt.Errorf("file %d: %w", id, core.ErrNotFound)
+	}
+	return n, nil
+}
+
+// Lookup walks p from the root and returns the node there, with who's
+// level. ErrNotFound when a name is missing or who may not read the node.
+func (s *Service) Lookup(ctx context.Context, who core.Subject, r *Root, p Path) (*Node, error) {
+	return s.lookup(ctx, s.db.DB, who, r, p)
+}
+
+func (s *Service) lookup(ctx context.Context, db bun.IDB, who core.Subject, r *Root, p Path) (*Node, error) {
+	if len(p) > MaxDepth {
+		return nil, fmt.Errorf("%w: path too deep", core.ErrNotFound)
+	}
+	id := r.NodeID
+	for _, name := range p {
+		var next int64
+		err := db.NewRaw(`SELECT id FROM file_nodes WHERE parent_id = ? AND name = ? AND trashed_at IS NULL`, id, name).
+			Scan(ctx, &next)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, store.Translate(err))
+		}
+		id = next
+	}
+	return s.node(ctx, db, who, id)
+}
+
+// Children lists the nodes in folder dir that who may read, by name.
+// Files inherit their folder's grants, so the folder's level is computed
+// once for all of them (plus the author rule); subfolders, which carry
+// their own grants, are filtered by the ACL expression.
+func (s *Service) Children(ctx context.Context, who core.Subject, dir *Node) ([]Node, error) {
+	var cl acl.Level
+	expr, args := acl.LevelSQL(who, "c", "")
+	if err := s.db.NewRaw("SELECT "+expr+" FROM containers c WHERE c.id = ?", append(args, dir.ContainerID)...).
+		Scan(ctx, &cl); err != nil {
+		return nil, store.Translate(err)
+	}
+	var ns []Node
+	nexpr, nargs := levelExpr(who)
+	if cl >= acl.Read {
+		files, err := s.cachedFiles(ctx, dir)
+		if err != nil {
+			return nil, err
+		}
+		for i := range files {
+			f := &files[i]
+			f.Level = acl.ItemLevel(cl, f.AuthorID != nil && *f.AuthorID == who.AccountID && !who.IsAnonymous())
+		}
+		ns = files
+	}
+	var rest []Node
+	q := s.selectNodes(s.db.DB, who, &rest).Where("n.parent_id = ? AND n.trashed_at IS NULL", dir.ID).
+		Where("("+nexpr+") >= ?", append(nargs, acl.Read)...)
+	if cl >= acl.Read {
+		q = q.Where("n.is_dir")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, store.Translate(err)
+	}
+	for i := range rest {
+		itemLevel(&rest[i])
+	}
+	if len(rest) == 0 {
+		return ns, nil // files come sorted
+	}
+	ns = append(ns, rest...)
+	slices.SortFunc(ns, func(a, b Node) int { return strings.Compare(a.Name, b.Name) })
+	return ns, nil
+}
+
+// listFiles reads the live files of folder dirID with the columns a
+// listing shows, times as Unix seconds: a folder of 10,000 files is read
+// without parsing 20,000 timestamp strings.
+func (s *Service) listFiles(ctx context.Context, dirID int64) ([]Node, error) {
+	epoch := func(col string) string {
+		if s.db.Kind == store.Postgres {
+			return "CAST(EXTRACT(EPOCH FROM " + col + ") AS BIGINT)"
+		}
+		return "CAST(strftime('%s', " + col + ") AS INTEGER)"
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, root_id, container_id, name, author_id, blob_hash, size, content_type, etag, `+
+		epoch("created_at")+`, `+epoch("modified_at")+` FROM file_nodes WHERE parent_id = ? AND trashed_at IS NULL AND NOT is_dir ORDER BY name`, dirID)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	defer rows.Close()
+	var out []Node
+	for rows.Next() {
+		n := Node{ParentID: &dirID}
+		var author sql.NullInt64
+		var created, modified int64
+		if err := rows.Scan(&n.ID, &n.RootID, &n.ContainerID, &n.Name, &author, &n.BlobHash, &n.Size, &n.ContentType,
+			&n.ETag, &created, &modified); err != nil {
+			return nil, store.Translate(err)
+		}
+		if author.Valid {
+			n.AuthorID = &author.Int64
+		}
+		n.CreatedAt, n.ModifiedAt = time.Unix(created, 0).UTC(), time.Unix(modified, 0).UTC()
+		out = append(out, n)
+	}
+	return out, store.Translate(rows.Err())
+}
+
+// PathOf returns the location of n under its root.
+func (s *Service) PathOf(ctx context.Context, n *Node) (Path, error) {
+	return pathOf(ctx, s.db.DB, n.ID)
+}
+
+func pathOf(ctx context.Context, db bun.IDB, id int64) (Path, error) {
+	var p Path
+	for i := 0; i <= MaxDepth+1; i++ {
+		var row struct {
+			ParentID *int64
+			Name     string
+		}
+		if err := db.NewRaw(`SELECT parent_id, name FROM file_nodes WHERE id = ?`, id).Scan(ctx, &row); err != nil {
+			return nil, store.Translate(err)
+		}
+		if row.ParentID == nil {
+			// reverse
+			for i, j := 0, len(p)-1; i < j; i, j = i+1, j-1 {
+				p[i], p[j] = p[j], p[i]
+			}
+			return p, nil
+		}
+		p = append(p, row.Name)
+		id = *row.ParentID
+	}
+	return nil, fmt.Errorf("%w: path too deep", core.ErrInvalid)
+}
+
+// Usage returns the bytes a tree holds (files, including those in its
+// trash) and its quota (0: none).
+func (s *Service) Usage(ctx context.Context, r *Root) (used, quota int64, err error) {
+	err = s.db.NewRaw(`SELECT COALESCE(SUM(size), 0) FROM file_nodes WHERE root_id = ? AND NOT is_dir`, r.ContainerID).
+		Scan(ctx, &used)
+	quota = r.QuotaBytes
+	if quota == 0 {
+		quota = s.quota
+	}
+	return used, quota, store.Translate(err)
+}
+
+// SetQuota sets a tree's own quota in bytes (0: the default).
+func (s *Service) SetQuota(ctx context.Context, r *Root, bytes int64) error {
+	if bytes < 0 {
+		return fmt.Errorf("%w: negative quota", core.ErrInvalid)
+	}
+	_, err := s.db.NewRaw(`UPDATE file_roots SET quota_bytes = ? WHERE container_id = ?`, bytes, r.ContainerID).Exec(ctx)
+	if err == nil {
+		r.QuotaBytes = bytes
+	}
+	return store.Translate(err)
+}
+
+// forUpdate locks the rows a query reads on PostgreSQL (SQLite
+// transactions already hold the write lock).
+func (s *Service) forUpdate(q *bun.SelectQuery) *bun.SelectQuery {
+	if s.db.Kind == store.Postgres {
+		return q.For("UPDATE OF n")
+	}
+	return q
+}
+
+// touchParent gives n's folder a new ETag: every change to a row a
+// listing shows goes through here or touch, which keeps listings cached
+// by folder ETag exact.
+func (s *Service) touchParent(ctx context.Context, db bun.IDB, n *Node, now time.Time) error {
+	if n.ParentID == nil {
+		return nil
+	}
+	return s.touch(ctx, db, *n.ParentID, now)
+}
+
+func (s *Service) touch(ctx context.Context, db bun.IDB, dirID int64, now time.Time) error {
+	_, err := db.NewRaw(`UPDATE file_nodes SET modified_at = ?, etag = ? WHERE id = ?`, now, dirETag(), dirID).Exec(ctx)
+	return store.Translate(err)
+}

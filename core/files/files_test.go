@@ -1,0 +1,340 @@
+package files_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"plaza/core"
+	"plaza/core/account"
+	"plaza/core/acl"
+	"plaza/core/blob"
+	"plaza/core/coretest"
+	"plaza/core/files"
+	"plaza/core/store"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func setup(t *testing.T, db *store.DB, o files.Options) (*files.Service, *blob.Store, core.Subject, *files.Root, *clock) {
+	t.Helper()
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	bs, err := blob.New(blob.Options{Dir: filepath.Join(t.TempDir(), "blobs"), DB: db, Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.DB, o.Blobs, o.Now = db, bs, c.now
+	s := files.New(o)
+	a, err := account.New(db, nil).Create(ctx, account.NewAccount{Login: "alice", Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.PersonalRoot(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, bs, a.Subject(), r, c
+}
+
+func put(t *testing.T, s *files.Service, who core.Subject, r *files.Root, p, content string) *files.Node {
+	t.Helper()
+	n, _, err := s.Put(context.Background(), who, r, files.SplitPath(p), strings.NewReader(content), files.PutOptions{})
+	if err != nil {
+		t.Fatalf("put %s: %v", p, err)
+	}
+	return n
+}
+
+func read(t *testing.T, s *files.Service, who core.Subject, r *files.Root, p string) string {
+	t.Helper()
+	n, err := s.Lookup(context.Background(), who, r, files.SplitPath(p))
+	if err != nil {
+		t.Fatalf("lookup %s: %v", p, err)
+	}
+	f, err := s.Open(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(f)
+	return string(b)
+}
+
+func TestVersionRetention(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, bs, who, r, _ := setup(t, db, files.Options{KeepVersions: 2})
+		var n *files.Node
+		for i := 1; i <= 5; i++ {
+			n = put(t, s, who, r, "/doc", fmt.Sprintf("content %d", i))
+		}
+		_, vs, err := s.Versions(ctx, who, n.ID)
+		if err != nil || len(vs) != 2 {
+			t.Fatalf("versions %v %v", vs, err)
+		}
+		f, _ := s.OpenVersion(&vs[0])
+		b, _ := io.ReadAll(f)
+		f.Close()
+		if string(b) != "content 4" {
+			t.Errorf("newest version %q", b)
+		}
+		// Dropped versions lost their reference; kept ones hold one.
+		for i, want := range map[int]int64{1: 0, 2: 0, 3: 1, 4: 1, 5: 1} {
+			blobHash := put(t, s, who, r, fmt.Sprintf("/probe%d", i), fmt.Sprintf("content %d", i)).BlobHash
+			if refs, _ := bs.Refs(ctx, blobHash); refs != want+1 {
+				t.Errorf("content %d: %d references, want %d", i, refs, want+1)
+			}
+		}
+		// Restore swaps the current content and a version.
+		if _, err := s.RestoreVersion(ctx, who, n.ID, vs[1].ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := read(t, s, who, r, "/doc"); got != "content 3" {
+			t.Errorf("restored %q", got)
+		}
+		_, vs, _ = s.Versions(ctx, who, n.ID)
+		if len(vs) != 2 {
+			t.Errorf("after restore: %d versions", len(vs))
+		}
+	})
+}
+
+func TestTrashSweep(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, bs, who, r, c := setup(t, db, files.Options{TrashDays: 7})
+		if _, err := s.Mkdir(ctx, who, r, files.Path{"dir"}); err != nil {
+			t.Fatal(err)
+		}
+		in := put(t, s, who, r, "/dir/in", "unique content in a folder")
+		put(t, s, who, r, "/dir/in", "second content")
+		dir, _ := s.Lookup(ctx, who, r, files.Path{"dir"})
+		if err := s.Delete(ctx, who, dir); err != nil {
+			t.Fatal(err)
+		}
+		// The name is free again while the old folder waits in the trash.
+		if _, err := s.Mkdir(ctx, who, r, files.Path{"dir"}); err != nil {
+			t.Fatal(err)
+		}
+		if ts, _ := s.Trash(ctx, who, r); len(ts) != 1 || ts[0].TrashPath != "/dir" {
+			t.Fatalf("trash %+v", ts)
+		}
+		if _, err := s.Restore(ctx, who, r, dir.ID, nil); !errors.Is(err, files.ErrExists) {
+			t.Errorf("restore onto a taken name: %v", err)
+		}
+		c.add(6 * 24 * time.Hour)
+		if k, err := s.Sweep(ctx); err != nil || k != 0 {
+			t.Fatalf("early sweep purged %d (%v)", k, err)
+		}
+		c.add(2 * 24 * time.Hour)
+		if k, err := s.Sweep(ctx); err != nil || k != 1 {
+			t.Fatalf("sweep purged %d (%v)", k, err)
+		}
+		if _, err := s.Node(ctx, who, in.ID); !errors.Is(err, core.ErrNotFound) {
+			t.Errorf("file inside a purged folder: %v", err)
+		}
+		if refs, _ := bs.Refs(ctx, in.BlobHash); refs != 0 {
+			t.Errorf("purged content keeps %d references", refs)
+		}
+		if _, err := acl.GetContainer(ctx, db, dir.ContainerID); !errors.Is(err, core.ErrNotFound) {
+			t.Errorf("purged folder's container: %v", err)
+		}
+	})
+}
+
+// TestConcurrentWrites: parallel overwrites of one file and creations of
+// one name never fail with a server error and never lose a version.
+func TestConcurrentWrites(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, _, who, r, _ := setup(t, db, files.Options{})
+		n := put(t, s, who, r, "/shared", "v0")
+		var wg sync.WaitGroup
+		errs := make(chan error, 40)
+		for i := range 20 {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				_, _, err := s.Put(ctx, who, r, files.Path{"shared"}, strings.NewReader(fmt.Sprintf("v%d", i+1)), files.PutOptions{})
+				errs <- err
+			}()
+			go func() {
+				defer wg.Done()
+				_, _, err := s.Put(ctx, who, r, files.Path{"new"}, strings.NewReader(fmt.Sprintf("n%d", i)), files.PutOptions{})
+				if errors.Is(err, core.ErrConflict) {
+					err = nil // two creations of one name: one may lose
+				}
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("concurrent put: %v", err)
+			}
+		}
+		_, vs, _ := s.Versions(ctx, who, n.ID)
+		if len(vs) != 20 {
+			t.Errorf("%d versions after 20 overwrites", len(vs))
+		}
+		root, err := s.Lookup(ctx, who, r, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kids, err := s.Children(ctx, who, root)
+		if err != nil || len(kids) != 2 || kids[0].Name != "new" || kids[1].Name != "shared" {
+			t.Errorf("children %+v %v", kids, err)
+		}
+	})
+}
+
+func TestLocks(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, _, who, r, c := setup(t, db, files.Options{})
+		lock := func(p string, inf, shared bool) error {
+			return s.CreateLock(ctx, &files.Lock{Token: "t" + p + fmt.Sprint(shared, c.now().UnixNano()), RootID: r.ContainerID,
+				Path: p, DepthInfinity: inf, Shared: shared, AccountID: &who.AccountID}, time.Minute, nil)
+		}
+		if err := lock("/a", true, false); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			p        string
+			inf, sh  bool
+			conflict bool
+		}{
+			{"/a/b", false, false, true}, // inside an infinite exclusive lock
+			{"", true, false, true},      // an infinite lock above it
+			{"", false, false, false},    // depth 0 on the root does not cover /a
+			{"/ab", false, false, false}, // a sibling with a common prefix
+			{"/a", false, true, true},    // shared on exclusive
+		} {
+			c2 := c
+			err := lock(c2.p, c2.inf, c2.sh)
+			if errors.Is(err, files.ErrLocked) != c2.conflict {
+				t.Errorf("lock %+v: %v", c2, err)
+			}
+		}
+		if err := lock("/s", false, true); err != nil {
+			t.Fatal(err)
+		}
+		c.add(time.Nanosecond)
+		if err := lock("/s", false, true); err != nil {
+			t.Errorf("second shared lock: %v", err)
+		}
+		c.add(2 * time.Minute)
+		if err := lock("/a/b", false, false); err != nil {
+			t.Errorf("expired lock still holds: %v", err)
+		}
+	})
+}
+
+// TestListingCache: a large folder's listing, kept in memory by folder
+// ETag, always equals what a service without a cache reads, after every
+// kind of change (as a second process sharing the database would see).
+func TestListingCache(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, bs, who, r, c := setup(t, db, files.Options{ListingCacheMin: 8})
+		if _, err := s.Mkdir(ctx, who, r, files.Path{"big"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Mkdir(ctx, who, r, files.Path{"other"}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < 24; i += 8 {
+					if _, _, err := s.Put(ctx, who, r, files.Path{"big", fmt.Sprintf("f%03d", i)}, strings.NewReader(fmt.Sprint(i)), files.PutOptions{}); err != nil {
+						t.Error(err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		put(t, s, who, r, "/other/outside", "outside")
+		fresh := func() *files.Service {
+			return files.New(files.Options{DB: db, Blobs: bs, Now: c.now, ListingCacheMin: -1})
+		}
+		check := func(step string) {
+			t.Helper()
+			list := func(svc *files.Service) string {
+				dir, err := svc.Lookup(ctx, who, r, files.Path{"big"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				kids, err := svc.Children(ctx, who, dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var b strings.Builder
+				for _, k := range kids {
+					fmt.Fprintf(&b, "%d %s %d %s %d %v %s\n", k.ID, k.Name, k.Size, k.ETag, k.ModifiedAt.Unix(), k.Level, k.ContentType)
+				}
+				return b.String()
+			}
+			list(s) // fill the cache
+			if got, want := list(s), list(fresh()); got != want {
+				t.Fatalf("after %s the cached listing differs:\n%s\nwant\n%s", step, got, want)
+			}
+		}
+		check("creation")
+		c.add(time.Hour)
+		n := put(t, s, who, r, "/big/f001", "overwritten")
+		check("overwrite")
+		_, vs, _ := s.Versions(ctx, who, n.ID)
+		c.add(time.Hour)
+		if _, err := s.RestoreVersion(ctx, who, n.ID, vs[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		check("version restore")
+		if err := s.SetModTime(ctx, who, n, time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+		check("modification time")
+		if err := s.Delete(ctx, who, n); err != nil {
+			t.Fatal(err)
+		}
+		check("delete")
+		if _, err := s.Restore(ctx, who, r, n.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		check("restore from trash")
+		out, _ := s.Lookup(ctx, who, r, files.Path{"other", "outside"})
+		if _, err := s.Move(ctx, who, out, r, files.Path{"big", "moved-in"}, false); err != nil {
+			t.Fatal(err)
+		}
+		check("move in")
+		f2, _ := s.Lookup(ctx, who, r, files.Path{"big", "f002"})
+		if _, err := s.Move(ctx, who, f2, r, files.Path{"big", "f002-renamed"}, false); err != nil {
+			t.Fatal(err)
+		}
+		check("rename")
+		if _, err := s.Copy(ctx, who, f2, r, files.Path{"big", "f003"}, true, true); err != nil {
+			t.Fatal(err)
+		}
+		check("copy over")
+	})
+}

@@ -1,0 +1,117 @@
+package federation
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"plaza/core"
+	"plaza/core/store"
+)
+
+// handleWebFinger answers /.well-known/webfinger?resource=acct:name@host
+// (or the actor's URL). Groups, spaces and people share one namespace,
+// looked up in that order.
+func (s *Server) handleWebFinger(w http.ResponseWriter, r *http.Request) {
+	res := r.URL.Query().Get("resource")
+	if res == "" || len(res) > 512 {
+		s.writeError(w, r, fail(http.StatusBadRequest, "resource parameter required"))
+		return
+	}
+	ctx := r.Context()
+	var a *localActor
+	var err error
+	if acct, ok := strings.CutPrefix(res, "acct:"); ok {
+		name, host, ok := strings.Cut(strings.TrimPrefix(acct, "@"), "@")
+		if !ok || name == "" || !strings.EqualFold(host, s.base.Host) {
+			s.writeError(w, r, fail(http.StatusNotFound, "no such account on this server"))
+			return
+		}
+		a, err = s.actorByName(r, name)
+	} else if s.local(res) {
+		a, err = s.actorByURL(ctx, res)
+	} else {
+		err = fail(http.StatusNotFound, "resource is not on this server")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	doc := map[string]any{
+		"subject": "acct:" + a.Username + "@" + s.base.Host,
+		"aliases": []string{a.ID},
+		"links": []map[string]any{
+			{"rel": "self", "type": contentType, "href": a.ID},
+			{"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": a.ID},
+		},
+	}
+	w.Header().Set("Content-Type", "application/jrd+json")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	json.NewEncoder(w).Encode(doc)
+}
+
+func (s *Server) actorByName(r *http.Request, name string) (*localActor, error) {
+	ctx := r.Context()
+	if name == s.base.Host {
+		return s.instanceActor(), nil
+	}
+	for _, kind := range []string{"groups", "spaces", "users"} {
+		a, err := s.actorByPath(ctx, kind, name)
+		if err == nil {
+			return a, nil
+		}
+		if !isNotFound(err) {
+			return nil, err
+		}
+	}
+	return nil, fail(http.StatusNotFound, "no such account on this server")
+}
+
+func (s *Server) handleNodeInfoLinks(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"links": []map[string]string{
+		{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": s.baseStr + "/nodeinfo/2.1"},
+	}})
+}
+
+// handleNodeInfo serves NodeInfo 2.1.
+func (s *Server) handleNodeInfo(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	users, err := s.db.NewSelect().Table("accounts").Where("NOT disabled").Count(ctx)
+	if err != nil {
+		s.writeError(w, r, store.Translate(err))
+		return
+	}
+	topics, err := s.db.NewSelect().Table("forum_topics").Where("author_id IS NOT NULL").Count(ctx)
+	if err != nil {
+		s.writeError(w, r, store.Translate(err))
+		return
+	}
+	posts, err := s.db.NewSelect().Table("forum_posts").Where("author_id IS NOT NULL").Count(ctx)
+	if err != nil {
+		s.writeError(w, r, store.Translate(err))
+		return
+	}
+	w.Header().Set("Content-Type", `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"`)
+	json.NewEncoder(w).Encode(map[string]any{
+		"version": "2.1",
+		"software": map[string]any{"name": "plaza", "version": s.version,
+			"homepage": s.baseStr + "/"},
+		"protocols":         []string{"activitypub"},
+		"services":          map[string]any{"inbound": []string{}, "outbound": []string{}},
+		"openRegistrations": false,
+		"usage": map[string]any{
+			"users":      map[string]any{"total": users},
+			"localPosts": topics + posts,
+		},
+		"metadata": map[string]any{"nodeName": s.base.Host},
+	})
+}
+
+func isNotFound(err error) bool {
+	var he *httpError
+	if asHTTP(err, &he) {
+		return he.status == http.StatusNotFound
+	}
+	return errorsIs(err, core.ErrNotFound)
+}

@@ -1,0 +1,179 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"plaza/core"
+	"plaza/core/store"
+)
+
+// Follow is a local person following a remote actor into a space.
+type Follow struct {
+	bun.BaseModel `bun:"table:ap_follows,alias:f"`
+
+	ID            int64 `bun:",pk,autoincrement"`
+	LocalActor    string
+	RemoteActorID int64
+	Direction     string
+	SpaceID       *int64
+	ContainerID   *int64 // the mirror category, for a group
+	ActivityID    string
+	Accepted      bool
+	CreatedAt     time.Time
+}
+
+// Followed says what a Follow made.
+type Followed struct {
+	ActorID    string // the remote actor's id
+	Type       string // Group (forum), or another actor type (news)
+	CategoryID int64  // for a Group: the local category mirroring it
+	SpaceID    int64
+}
+
+// Follow makes who (a space administrator) follow a remote actor, given as
+// name@host or by URL, into a space: a Group becomes a mirrored forum
+// category, whose topics and replies arrive and where members' replies
+// are sent to the group; any other actor (a space publishing news) has
+// its articles delivered to the space's news. The follow is accepted
+// when the remote Accept arrives.
+func (s *Server) Follow(ctx context.Context, who core.Subject, spaceID int64, handle string) (*Followed, error) {
+	if who.IsAnonymous() {
+		return nil, fmt.Errorf("%w: sign in to follow", core.ErrUnauthenticated)
+	}
+	var role string
+	err := s.db.NewSelect().Table("space_members").Column("role").
+		Where("space_id = ? AND account_id = ?", spaceID, who.AccountID).Scan(ctx, &role)
+	if err := store.Translate(err); err != nil && !errors.Is(err, core.ErrNotFound) {
+		return nil, err
+	}
+	if role != "admin" && !who.Type.PlatformAdmin() {
+		return nil, fmt.Errorf("%w: only space administrators follow other servers into a space", core.ErrForbidden)
+	}
+	uri, err := s.resolveHandle(ctx, handle)
+	if err != nil {
+		return nil, err
+	}
+	ra, err := s.remoteActor(ctx, uri, true)
+	if err != nil {
+		return nil, err
+	}
+	out := &Followed{ActorID: ra.URI, Type: ra.Type, SpaceID: spaceID}
+	var container *int64
+	if ra.Type == "Group" {
+		cs, err := s.forum.Mirrors(ctx, s.db, ra.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			if c.SpaceID == spaceID {
+				out.CategoryID = c.ContainerID
+			}
+		}
+		if out.CategoryID == 0 {
+			name := ra.Name
+			if name == "" {
+				name = ra.Username
+			}
+			c, err := s.forum.MirrorCategory(ctx, who, spaceID, limitRunes(name+" ("+ra.Username+"@"+ra.Host+")", 200), ra.ID)
+			if err != nil {
+				return nil, err
+			}
+			out.CategoryID = c.ContainerID
+		}
+		container = &out.CategoryID
+	}
+	var login string
+	if err := s.db.NewSelect().Table("accounts").Column("login").Where("id = ?", who.AccountID).Scan(ctx, &login); err != nil {
+		return nil, store.Translate(err)
+	}
+	person := &localActor{Key: fmt.Sprintf("user:%d", who.AccountID), ID: s.userURL(login), Type: "Person"}
+	err = s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, _, err := s.ensureKey(ctx, tx, person.Key); err != nil {
+			return err
+		}
+		id := s.activityURL("follow")
+		f := &Follow{LocalActor: person.Key, RemoteActorID: ra.ID, Direction: "out", SpaceID: &spaceID,
+			ContainerID: container, ActivityID: id, CreatedAt: s.now().UTC()}
+		if _, err := tx.NewInsert().Model(f).On("CONFLICT (local_actor, remote_actor_id, direction) DO UPDATE").
+			Set("space_id = EXCLUDED.space_id, container_id = EXCLUDED.container_id, activity_id = EXCLUDED.activity_id").
+			Exec(ctx); err != nil {
+			return err
+		}
+		body, err := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+			"id": id, "type": "Follow", "actor": person.ID, "object": ra.URI, "to": []string{ra.URI}})
+		if err != nil {
+			return err
+		}
+		return s.queue.enqueue(ctx, tx, person, id, body, []string{ra.Inbox})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Unfollow stops who following a remote actor (Undo of the Follow). The
+// mirrored category and what it received stay.
+func (s *Server) Unfollow(ctx context.Context, who core.Subject, actorID string) error {
+	var ra remoteActor
+	if err := s.db.NewSelect().Model(&ra).Where("uri = ?", actorID).Scan(ctx); err != nil {
+		return store.Translate(err)
+	}
+	var login string
+	if err := s.db.NewSelect().Table("accounts").Column("login").Where("id = ?", who.AccountID).Scan(ctx, &login); err != nil {
+		return store.Translate(err)
+	}
+	person := &localActor{Key: fmt.Sprintf("user:%d", who.AccountID), ID: s.userURL(login), Type: "Person"}
+	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var f Follow
+		if err := tx.NewSelect().Model(&f).Where("local_actor = ? AND remote_actor_id = ? AND direction = 'out'", person.Key, ra.ID).Scan(ctx); err != nil {
+			return err
+		}
+		if _, err := tx.NewDelete().Model(&f).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		id := s.activityURL("undo")
+		body, err := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+			"id": id, "type": "Undo", "actor": person.ID, "to": []string{ra.URI},
+			"object": map[string]any{"id": f.ActivityID, "type": "Follow", "actor": person.ID, "object": ra.URI}})
+		if err != nil {
+			return err
+		}
+		return s.queue.enqueue(ctx, tx, person, id, body, []string{ra.Inbox})
+	})
+}
+
+// FollowAccepted reports whether the remote actor accepted who's follow.
+func (s *Server) FollowAccepted(ctx context.Context, who core.Subject, actorID string) (bool, error) {
+	n, err := s.db.NewSelect().Model((*Follow)(nil)).Join("JOIN ap_actors AS ra ON ra.id = f.remote_actor_id").
+		Where("f.local_actor = ? AND ra.uri = ? AND f.direction = 'out' AND f.accepted", fmt.Sprintf("user:%d", who.AccountID), actorID).Count(ctx)
+	return n > 0, store.Translate(err)
+}
+
+// Following is one remote actor a person here follows.
+type Following struct {
+	ActorID    string `json:"actor_id"`
+	Handle     string `json:"handle"` // user@host
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	SpaceID    int64  `json:"space_id"`
+	CategoryID int64  `json:"category_id,omitempty"` // the mirror of a Group
+	Accepted   bool   `json:"accepted"`
+}
+
+// Follows lists what who follows, for the web UI.
+func (s *Server) Follows(ctx context.Context, who core.Subject) ([]Following, error) {
+	var out []Following
+	err := s.db.NewSelect().Model((*Follow)(nil)).Join("JOIN ap_actors AS ra ON ra.id = f.remote_actor_id").
+		ColumnExpr("ra.uri AS actor_id, ra.username || '@' || ra.host AS handle, ra.name, ra.type").
+		ColumnExpr("COALESCE(f.space_id, 0) AS space_id, COALESCE(f.container_id, 0) AS category_id, f.accepted").
+		Where("f.local_actor = ? AND f.direction = 'out'", fmt.Sprintf("user:%d", who.AccountID)).
+		Order("ra.username").Scan(ctx, &out)
+	return out, store.Translate(err)
+}

@@ -1,0 +1,384 @@
+package webui
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"plaza/core"
+	"plaza/core/acl"
+	"plaza/core/files"
+)
+
+// The files page of a space: browse, upload (with progress when scripts
+// run), new folders, previews, versions and trash. The same trees are
+// served over WebDAV at /dav/spaces/SLUG/.
+
+// filesView loads the space, checks the files module and finds its root.
+func (s *server) filesView(w http.ResponseWriter, r *http.Request) (*view, *files.Root, bool) {
+	v, ok := s.moduleView(w, r, core.ModFiles, "files.title")
+	if !ok {
+		return nil, nil, false
+	}
+	root, err := s.Files.SpaceRoot(r.Context(), v.Space.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return nil, nil, false
+	}
+	return v, root, true
+}
+
+// splitPath turns "/a/b" into a files.Path, refusing bad names.
+func splitPath(raw string) (files.Path, error) {
+	var p files.Path
+	for _, part := range strings.Split(raw, "/") {
+		if part == "" {
+			continue
+		}
+		if err := files.ValidName(part); err != nil {
+			return nil, err
+		}
+		p = append(p, part)
+	}
+	return p, nil
+}
+
+// crumb is one step of the path shown above a listing.
+type crumb struct {
+	Name, Path string
+}
+
+func crumbs(p files.Path) []crumb {
+	out := make([]crumb, 0, len(p))
+	for i := range p {
+		out = append(out, crumb{Name: p[i], Path: files.Path(p[:i+1]).String()})
+	}
+	return out
+}
+
+func (s *server) filesPage(w http.ResponseWriter, r *http.Request) {
+	v, root, ok := s.filesView(w, r)
+	if !ok {
+		return
+	}
+	who := core.SubjectFrom(r.Context())
+	p, err := splitPath(r.URL.Query().Get("path"))
+	var dir *files.Node
+	if err == nil {
+		dir, err = s.Files.Lookup(r.Context(), who, root, p)
+	}
+	if err == nil && !dir.IsDir {
+		err = fmt.Errorf("%w: not a folder", core.ErrNotFound)
+	}
+	var children []files.Node
+	if err == nil {
+		children, err = s.Files.Children(r.Context(), who, dir)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	v.Data = map[string]any{
+		"Path": p.String(), "Crumbs": crumbs(p), "Children": children,
+		"CanAdd": dir.Allows(acl.PrivBind), "Up": parentOf(p),
+		"DAV": strings.TrimRight(s.BaseURL, "/") + "/dav/spaces/" + v.Space.Slug + "/",
+	}
+	s.render(w, r, http.StatusOK, "files", v)
+}
+
+func parentOf(p files.Path) string {
+	if len(p) == 0 {
+		return ""
+	}
+	parent, _ := p.Parent()
+	if len(parent) == 0 {
+		return "/"
+	}
+	return parent.String()
+}
+
+func (s *server) backToFolder(w http.ResponseWriter, r *http.Request, slug, p string) {
+	http.Redirect(w, r, "/s/"+slug+"/files?path="+url.QueryEscape(p), http.StatusSeeOther)
+}
+
+// fileUpload stores the files of a multipart form in the folder "path".
+// With the CSRF token in a header (the page's script, which shows
+// progress) the body is streamed part by part, never held whole.
+func (s *server) fileUpload(w http.ResponseWriter, r *http.Request) {
+	v, root, ok := s.filesView(w, r)
+	if !ok {
+		return
+	}
+	who := core.SubjectFrom(r.Context())
+	if r.MultipartForm != nil { // the form was read by the CSRF check
+		dir := r.FormValue("path")
+		for _, fh := range r.MultipartForm.File["file"] {
+			f, err := fh.Open()
+			if err == nil {
+				err = s.putFile(r, who, root, dir, fh.Filename, fh.Header.Get("Content-Type"), f)
+				f.Close()
+			}
+			if err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+		}
+		s.backToFolder(w, r, v.Space.Slug, dir)
+		return
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.pageError(w, r, invalid("send the files as multipart/form-data"))
+		return
+	}
+	dir := ""
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			s.pageError(w, r, invalid("malformed upload"))
+			return
+		}
+		switch part.FormName() {
+		case "path":
+			b, _ := io.ReadAll(io.LimitReader(part, 4096))
+			dir = string(b)
+		case "file":
+			if err := s.putFile(r, who, root, dir, part.FileName(), part.Header.Get("Content-Type"), part); err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+		}
+	}
+	s.backToFolder(w, r, v.Space.Slug, dir)
+}
+
+func (s *server) putFile(r *http.Request, who core.Subject, root *files.Root, dir, name, ctype string, body io.Reader) error {
+	p, err := splitPath(dir)
+	if err != nil {
+		return err
+	}
+	name = strings.TrimSpace(name[strings.LastIndexAny(name, `/\`)+1:])
+	if err := files.ValidName(name); err != nil {
+		return err
+	}
+	_, _, err = s.Files.Put(r.Context(), who, root, append(p, name), body, files.PutOptions{ContentType: ctype})
+	return err
+}
+
+func (s *server) fileMkdir(w http.ResponseWriter, r *http.Request) {
+	v, root, ok := s.filesView(w, r)
+	if !ok {
+		return
+	}
+	if err := s.parseForm(w, r); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	dir := r.PostForm.Get("path")
+	p, err := splitPath(dir + "/" + r.PostForm.Get("name"))
+	if err == nil && len(p) == 0 {
+		err = invalid("a folder needs a name")
+	}
+	if err == nil {
+		_, err = s.Files.Mkdir(r.Context(), core.SubjectFrom(r.Context()), root, p)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.backToFolder(w, r, v.Space.Slug, dir)
+}
+
+// nodeOf loads the node of the path value "id" and checks it is in root.
+func (s *server) nodeOf(r *http.Request, root *files.Root) (*files.Node, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.Files.Node(r.Context(), core.SubjectFrom(r.Context()), id)
+	if err != nil {
+		return nil, err
+	}
+	if n.RootID != root.ContainerID || n.TrashedAt != nil {
+		return nil, fmt.Errorf("%w: not in this space", core.ErrNotFound)
+	}
+	return n, nil
+}
+
+func (s *server) fileDelete(w http.ResponseWriter, r *http.Request) {
+	v, root, ok := s.filesView(w, r)
+	if !ok {
+		return
+	}
+	n, err := s.nodeOf(r, root)
+	var back string
+	if err == nil {
+		var p files.Path
+		if p, err = s.Files.PathOf(r.Context(), n); err == nil {
+			back = parentOf(p)
+			err = s.Files.Delete(r.Context(), core.SubjectFrom(r.Context()), n)
+		}
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.backToFolder(w, r, v.Space.Slug, back)
+}
+
+// previewable content types are shown inline (in a sandbox); anything
+// else is always a download, so uploaded HTML never runs on this origin.
+func previewable(ctype string) bool {
+	mt, _, _ := mime.ParseMediaType(ctype)
+	return strings.HasPrefix(mt, "image/") && mt != "image/svg+xml" ||
+		strings.HasPrefix(mt, "video/") || strings.HasPrefix(mt, "audio/")
+}
+
+func (s *server) fileRaw(w http.ResponseWriter, r *http.Request) {
+	_, root, ok := s.filesView(w, r)
+	if !ok {
+		return
+	}
+	n, err := s.nodeOf(r, root)
+	if err == nil && n.IsDir {
+		err = fmt.Errorf("%w: a folder has no content", core.ErrNotFound)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	f, err := s.Files.Open(n)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	defer f.Close()
+	disp := "attachment"
+	if r.URL.Query().Get("inline") == "1" && previewable(n.ContentType) {
+		disp = "inline"
+	}
+	sendFile(w, n.Name, n.ContentType, n.ETag, disp)
+	http.ServeContent(w, r, "", n.ModifiedAt, f)
+}
+
+func sendFile(w http.ResponseWriter, name, ctype, etag, disposition string) {
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": name}))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox")
+	if etag != "" {
+		h.Set("ETag", etag)
+	}
+}
+
+func (s *server) fileVersions(w http.ResponseWriter, r *http.Request) {
+	v, root, ok := s.filesView(w, r)
+	if !ok {
+		return
+	}
+	n, err := s.nodeOf(r, root)
+	var vs []files.Version
+	var p files.Path
+	if err == nil {
+		n, vs, err = s.Files.Versions(r.Context(), core.SubjectFrom(r.Context()), n.ID)
+	}
+	if err == nil {
+		p, err = s.Files.PathOf(r.Context(), n)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	v.Title = "files.versions"
+	v.Data = map[string]any{"Node": n, "Versions": vs, "Back": parentOf(p), "CanRestore": n.Allows(acl.PrivWriteContent)}
+	s.render(w, r, http.StatusOK, "fileversions", v)
+}
+
+func (s *server) fileVersionRaw(w http.ResponseWriter, r *http.Request) {
+	_, root, ok := s.filesView(w, r)
+	if !ok {
+		return
+	}
+	n, err := s.nodeOf(r, root)
+	var ver *files.Version
+	if err == nil {
+		var vid int64
+		if vid, err = pathID(r, "v"); err == nil {
+			n, ver, err = s.Files.Version(r.Context(), core.SubjectFrom(r.Context()), n.ID, vid)
+		}
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	f, err := s.Files.OpenVersion(ver)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	defer f.Close()
+	sendFile(w, n.Name, ver.ContentType, ver.ETag, "attachment")
+	http.ServeContent(w, r, "", ver.ModifiedAt, f)
+}
+
+func (s *server) fileVersionRestore(w http.ResponseWriter, r *http.Request) {
+	v, root, ok := s.filesView(w, r)
+	if !ok {
+		return
+	}
+	n, err := s.nodeOf(r, root)
+	if err == nil {
+		var vid int64
+		if vid, err = pathID(r, "v"); err == nil {
+			_, err = s.Files.RestoreVersion(r.Context(), core.SubjectFrom(r.Context()), n.ID, vid)
+		}
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/s/%s/files/%d/versions", v.Space.Slug, n.ID), http.StatusSeeOther)
+}
+
+func (s *server) filesTrash(w http.ResponseWriter, r *http.Request) {
+	v, root, ok := s.filesView(w, r)
+	if !ok {
+		return
+	}
+	items, err := s.Files.Trash(r.Context(), core.SubjectFrom(r.Context()), root)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	v.Title = "files.trash"
+	v.Data = map[string]any{"Items": items}
+	s.render(w, r, http.StatusOK, "filetrash", v)
+}
+
+func (s *server) fileTrashRestore(w http.ResponseWriter, r *http.Request) {
+	v, root, ok := s.filesView(w, r)
+	if !ok {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err == nil {
+		_, err = s.Files.Restore(r.Context(), core.SubjectFrom(r.Context()), root, id, nil)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+v.Space.Slug+"/files/trash", http.StatusSeeOther)
+}

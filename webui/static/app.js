@@ -1,0 +1,48 @@
+// Plaza web UI: small progressive enhancements. Every page works without
+// this script; it adds drag-to-reorder of tasks and copy buttons.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const btn of document.querySelectorAll("[data-copy]")) {
+    btn.addEventListener("click", () => {
+      const field = document.getElementById(btn.dataset.copy);
+      field.select();
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(field.value).catch(() => document.execCommand("copy"));
+      } else {
+        document.execCommand("copy");
+      }
+    });
+  }
+
+  const list = document.querySelector("ol.tasks[data-sortable]");
+  if (!list) return;
+  let dragged = null;
+  list.addEventListener("dragstart", (e) => {
+    dragged = e.target.closest("li.task");
+    if (dragged) dragged.classList.add("dragging");
+  });
+  list.addEventListener("dragend", () => {
+    if (dragged) dragged.classList.remove("dragging");
+    dragged = null;
+  });
+  list.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    const over = e.target.closest("li.task");
+    if (!dragged || !over || over === dragged) return;
+    const box = over.getBoundingClientRect();
+    const after = e.clientY > box.top + box.height / 2;
+    list.insertBefore(dragged, after ? over.nextSibling : over);
+  });
+  list.addEventListener("drop", async (e) => {
+    e.preventDefault();
+    const order = [...list.querySelectorAll("li.task")].map((li) => Number(li.dataset.id));
+    const resp = await fetch(`/api/v1/tasklists/${list.dataset.list}/order`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": list.dataset.csrf },
+      body: JSON.stringify({ order }),
+      credentials: "same-origin",
+    });
+    if (!resp.ok) location.reload();
+  });
+});
