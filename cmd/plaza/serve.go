@@ -62,6 +62,10 @@ func firstRun(ctx context.Context, svc *services, e env) error {
 
 // serve answers on ln until ctx ends, then lets requests in flight finish.
 func serve(ctx context.Context, svc *services, ln net.Listener) error {
+	// Lists and tasks from before task lists were calendars get theirs.
+	if err := svc.tasks.ProjectAll(ctx); err != nil {
+		return fmt.Errorf("task calendars: %w", err)
+	}
 	m := newMetrics(svc.db)
 	h, fed, err := routes(svc, m)
 	if err != nil {

@@ -97,6 +97,8 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*services, error) 
 		content: webui.ContentOptions{Search: search.New(db), Activity: activity.New(db, nil),
 			Wiki: wiki.New(db, engine, nil), Links: links.New(db, engine, blobs, nil)},
 	}
+	// Task lists are also CalDAV calendars of VTODO under their own ACL.
+	svc.tasks.ShowAsCalendars(svc.calendar.Store, ics.Codec{})
 	if svc.mail, err = newMailServices(svc); err != nil {
 		db.Close()
 		return nil, err

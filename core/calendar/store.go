@@ -38,25 +38,28 @@ func (k Kind) module() core.Module {
 // Collection is a calendar or an address book: an acl container with the
 // properties DAV clients show and a sync sequence bumped by every change.
 type Collection struct {
-	ContainerID int64     `bun:"container_id"`
-	Kind        Kind      `bun:"kind"`
-	Scope       string    `bun:"scope"` // "u<account id>" or "s<space id>"
-	Slug        string    `bun:"slug"`
-	Name        string    `bun:"name"` // display name (the container's name)
-	Description string    `bun:"description"`
-	Color       string    `bun:"color"`
-	SortOrder   int       `bun:"sort_order"`
-	Components  string    `bun:"components"` // "VEVENT,VTODO"; empty: all
-	Resource    bool      `bun:"resource"`   // a room or vehicle: refuses double booking
-	Personal    bool      `bun:"personal"`   // the default personal collection of its owner
-	Disabled    bool      `bun:"disabled"`
-	SyncSeq     int64     `bun:"sync_seq"`
-	SpaceID     *int64    `bun:"space_id"`
-	OwnerID     *int64    `bun:"owner_id"`
-	SpaceSlug   string    `bun:"space_slug"`
-	OwnerLogin  string    `bun:"owner_login"`
-	UpdatedAt   time.Time `bun:"updated_at"`
-	Level       acl.Level `bun:"level"` // of the subject that loaded it
+	ContainerID int64  `bun:"container_id"`
+	Kind        Kind   `bun:"kind"`
+	Scope       string `bun:"scope"` // "u<account id>" or "s<space id>"
+	Slug        string `bun:"slug"`
+	Name        string `bun:"name"` // display name (the container's name)
+	Description string `bun:"description"`
+	Color       string `bun:"color"`
+	SortOrder   int    `bun:"sort_order"`
+	Components  string `bun:"components"` // "VEVENT,VTODO"; empty: all
+	Resource    bool   `bun:"resource"`   // a room or vehicle: refuses double booking
+	Personal    bool   `bun:"personal"`   // the default personal collection of its owner
+	Disabled    bool   `bun:"disabled"`
+	SyncSeq     int64  `bun:"sync_seq"`
+	SpaceID     *int64 `bun:"space_id"`
+	OwnerID     *int64 `bun:"owner_id"`
+	SpaceSlug   string `bun:"space_slug"`
+	OwnerLogin  string `bun:"owner_login"`
+	// ContainerKind is the kind of the acl container: the store's own kind,
+	// or another module's whose rows the collection shows (see Backing).
+	ContainerKind string    `bun:"container_kind"`
+	UpdatedAt     time.Time `bun:"updated_at"`
+	Level         acl.Level `bun:"level"` // of the subject that loaded it
 }
 
 // HasComponent reports whether the collection accepts a component type.
@@ -194,6 +197,8 @@ type Store struct {
 	codec Codec
 	check CheckFunc
 	now   func() time.Time
+	// backing modules by container kind (task lists)
+	backing map[string]Backing
 	// defaults for the personal collection and a space's shared one
 	personalSlug, personalName string
 	spaceSlug                  string
@@ -227,7 +232,7 @@ func (s *Store) DB() *store.DB { return s.db }
 
 const collectionCols = `dc.container_id, dc.kind, dc.scope, dc.slug, c.name, dc.description, dc.color,
 	dc.sort_order, dc.components, dc.resource, dc.personal, dc.disabled, dc.sync_seq, c.space_id, c.owner_id,
-	COALESCE(sp.slug, '') AS space_slug, COALESCE(ac.login, '') AS owner_login, c.updated_at`
+	COALESCE(sp.slug, '') AS space_slug, COALESCE(ac.login, '') AS owner_login, c.updated_at, c.kind AS container_kind`
 
 const collectionFrom = ` FROM dav_collections dc JOIN containers c ON c.id = dc.container_id
 	LEFT JOIN spaces sp ON sp.id = c.space_id LEFT JOIN accounts ac ON ac.id = c.owner_id `
@@ -524,6 +529,9 @@ func (s *Store) DeleteCollection(ctx context.Context, who core.Subject, c *Colle
 	if c.Personal {
 		return fmt.Errorf("%w: the personal %s cannot be deleted, only turned off", core.ErrForbidden, s.kind)
 	}
+	if s.backedBy(c) != nil {
+		return fmt.Errorf("%w: this collection shows a %s; delete it where it lives", core.ErrForbidden, c.ContainerKind)
+	}
 	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewRaw(`DELETE FROM containers WHERE id = ?`, c.ContainerID).Exec(ctx); err != nil {
 			return err
@@ -705,6 +713,9 @@ func (s *Store) Put(ctx context.Context, who core.Subject, c *Collection, name s
 					return err
 				}
 			}
+			if b := s.backedBy(c); b != nil {
+				return b.PutItem(ctx, tx, who, c, objectID, data)
+			}
 			return nil
 		}
 		var author any
@@ -726,7 +737,13 @@ func (s *Store) Put(ctx context.Context, who core.Subject, c *Collection, name s
 			return err
 		}
 		created = true
-		return logChange(ctx, tx, c.ContainerID, name, false)
+		if err := logChange(ctx, tx, c.ContainerID, name, false); err != nil {
+			return err
+		}
+		if b := s.backedBy(c); b != nil {
+			return b.PutItem(ctx, tx, who, c, objectID, data)
+		}
+		return nil
 	})
 	if v, ok := ViolationOf(err); ok && v.Code == CodeUIDConflict && v.Href == "" {
 		var other []string
@@ -801,6 +818,11 @@ func (s *Store) Delete(ctx context.Context, who core.Subject, c *Collection, nam
 		if err := decide(who, c, author, true, acl.PrivUnbind); err != nil {
 			return err
 		}
+		if b := s.backedBy(c); b != nil {
+			if err := b.DeleteItem(ctx, tx, who, c, o.ID); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.NewRaw(`DELETE FROM dav_members WHERE collection_id = ? AND name = ?`, c.ContainerID, name).Exec(ctx); err != nil {
 			return err
 		}
@@ -816,6 +838,9 @@ func (s *Store) Delete(ctx context.Context, who core.Subject, c *Collection, nam
 // the same name: one event in several calendars, an edit in one shows in
 // all. It needs read on from and bind on to.
 func (s *Store) Link(ctx context.Context, who core.Subject, from *Collection, name string, to *Collection) error {
+	if s.backedBy(from) != nil || s.backedBy(to) != nil {
+		return fmt.Errorf("%w: an item shown from another module belongs to its collection alone", core.ErrForbidden)
+	}
 	if err := s.acl.Decide(ctx, who, acl.Target{ContainerID: to.ContainerID}, acl.PrivBind); err != nil {
 		return err
 	}

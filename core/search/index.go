@@ -79,7 +79,7 @@ var loaders = map[string]string{
 	"dav": `SELECT o.id, m.collection_id AS container_id, c.space_id, c.module, o.author_id, '' AS title, o.data AS body,
 		o.component AS aux, FALSE AS dir, 0 AS size, o.created_at, o.updated_at
 		FROM dav_objects o JOIN dav_members m ON m.object_id = o.id JOIN containers c ON c.id = m.collection_id
-		WHERE o.id IN (?) ORDER BY m.collection_id`,
+		WHERE o.id IN (?) AND c.kind <> 'tasklist' ORDER BY m.collection_id`, // a task list's VTODOs are indexed as tasks
 	"topic": `SELECT t.container_id AS id, t.container_id, c.space_id, c.module, t.author_id, t.title, t.body,
 		'' AS aux, FALSE AS dir, 0 AS size, t.created_at, t.updated_at
 		FROM forum_topics t JOIN containers c ON c.id = t.container_id WHERE t.container_id IN (?)`,

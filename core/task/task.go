@@ -70,6 +70,8 @@ type Task struct {
 	AuthorID    *int64    `json:"author_id"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// ObjectID is the VTODO that shows the task in its list's calendar.
+	ObjectID *int64 `json:"-"`
 
 	Assignees   []int64      `bun:"-" json:"assignees"`
 	Tags        []string     `bun:"-" json:"tags"`
@@ -98,6 +100,7 @@ type Service struct {
 	db  *store.DB
 	acl *acl.Engine
 	now func() time.Time
+	dav *davView // nil until ShowAsCalendars
 }
 
 // New returns the tasks service; now may be nil.
@@ -137,8 +140,10 @@ func (s *Service) CreateList(ctx context.Context, who core.Subject, spaceID int6
 		for i := range sts {
 			sts[i].ContainerID, sts[i].Position = c.ID, i
 		}
-		_, err := tx.NewInsert().Model(&sts).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(&sts).Exec(ctx); err != nil {
+			return err
+		}
+		return s.attach(ctx, tx, c.ID, spaceID)
 	})
 	if err != nil {
 		return nil, err
@@ -222,6 +227,29 @@ func (s *Service) SetStatuses(ctx context.Context, who core.Subject, listID int6
 				return err
 			}
 		}
-		return nil
+		return s.reproject(ctx, tx, listID)
 	})
+}
+
+// reproject rewrites the VTODOs of a list whose statuses changed.
+func (s *Service) reproject(ctx context.Context, tx bun.Tx, listID int64) error {
+	if s.dav == nil {
+		return nil
+	}
+	var ts []*Task
+	if err := tx.NewSelect().Model(&ts).Where("t.container_id = ?", listID).Order("t.id").Scan(ctx); err != nil {
+		return err
+	}
+	if len(ts) == 0 {
+		return nil
+	}
+	if err := s.loadSetsTx(ctx, tx, ts); err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if err := s.project(ctx, tx, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -121,7 +121,10 @@ func (s *Service) Add(ctx context.Context, who core.Subject, listID int64, in In
 		if _, err := tx.NewInsert().Model(t).Exec(ctx); err != nil {
 			return err
 		}
-		return writeSets(ctx, tx, t)
+		if err := writeSets(ctx, tx, t); err != nil {
+			return err
+		}
+		return s.project(ctx, tx, t)
 	})
 	if err != nil {
 		return nil, err
@@ -233,7 +236,10 @@ func (s *Service) Update(ctx context.Context, who core.Subject, id int64, in Inp
 			Exec(ctx); err != nil {
 			return err
 		}
-		return writeSets(ctx, tx, t)
+		if err := writeSets(ctx, tx, t); err != nil {
+			return err
+		}
+		return s.project(ctx, tx, t)
 	})
 	if err != nil {
 		return nil, err
@@ -264,15 +270,23 @@ func (s *Service) Delete(ctx context.Context, who core.Subject, id int64) error 
 		return &acl.DeniedError{Need: acl.PrivUnbind, Have: t.Level}
 	}
 	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		// Files attached to the task give their blob references back.
-		if _, err := tx.NewRaw(`UPDATE blobs SET refs = refs - 1, updated_at = ?
-			WHERE hash IN (SELECT blob_hash FROM task_attachments WHERE task_id = ?) AND refs > 0`,
-			s.now().UTC(), t.ID).Exec(ctx); err != nil {
+		if err := s.unproject(ctx, tx, t); err != nil {
 			return err
 		}
-		_, err := tx.NewDelete().Model(t).WherePK().Exec(ctx)
-		return err
+		return s.deleteTx(ctx, tx, t.ID)
 	})
+}
+
+// deleteTx removes task id and what hangs on it.
+func (s *Service) deleteTx(ctx context.Context, tx bun.Tx, id int64) error {
+	// Files attached to the task give their blob references back.
+	if _, err := tx.NewRaw(`UPDATE blobs SET refs = refs - 1, updated_at = ?
+		WHERE hash IN (SELECT blob_hash FROM task_attachments WHERE task_id = ?) AND refs > 0`,
+		s.now().UTC(), id).Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.NewRaw(`DELETE FROM tasks WHERE id = ?`, id).Exec(ctx)
+	return err
 }
 
 // Filter selects tasks of a list. Zero fields do not filter; with no
@@ -333,8 +347,12 @@ func (s *Service) Tasks(ctx context.Context, who core.Subject, listID int64, f F
 	return out, s.loadSets(ctx, out)
 }
 
-// loadSets fills assignees and tags of tasks in two queries.
+// loadSets fills assignees, tags and attachments of tasks.
 func (s *Service) loadSets(ctx context.Context, ts []*Task) error {
+	return s.loadSetsTx(ctx, s.db, ts)
+}
+
+func (s *Service) loadSetsTx(ctx context.Context, db bun.IDB, ts []*Task) error {
 	if len(ts) == 0 {
 		return nil
 	}
@@ -348,7 +366,7 @@ func (s *Service) loadSets(ctx context.Context, ts []*Task) error {
 		TaskID    int64
 		AccountID int64
 	}
-	if err := s.db.NewRaw(`SELECT task_id, account_id FROM task_assignees WHERE task_id IN (?) ORDER BY account_id`, bun.In(ids)).Scan(ctx, &as); err != nil {
+	if err := db.NewRaw(`SELECT task_id, account_id FROM task_assignees WHERE task_id IN (?) ORDER BY account_id`, bun.In(ids)).Scan(ctx, &as); err != nil {
 		return store.Translate(err)
 	}
 	for _, a := range as {
@@ -358,14 +376,14 @@ func (s *Service) loadSets(ctx context.Context, ts []*Task) error {
 		TaskID int64
 		Tag    string
 	}
-	if err := s.db.NewRaw(`SELECT task_id, tag FROM task_tags WHERE task_id IN (?) ORDER BY tag`, bun.In(ids)).Scan(ctx, &tags); err != nil {
+	if err := db.NewRaw(`SELECT task_id, tag FROM task_tags WHERE task_id IN (?) ORDER BY tag`, bun.In(ids)).Scan(ctx, &tags); err != nil {
 		return store.Translate(err)
 	}
 	for _, g := range tags {
 		byID[g.TaskID].Tags = append(byID[g.TaskID].Tags, g.Tag)
 	}
 	var files []Attachment
-	if err := s.db.NewSelect().Model(&files).Where("task_id IN (?)", bun.In(ids)).Order("id").Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&files).Where("task_id IN (?)", bun.In(ids)).Order("id").Scan(ctx); err != nil {
 		return store.Translate(err)
 	}
 	for _, f := range files {
