@@ -98,6 +98,8 @@ type listData struct {
 	CanOrder bool
 	Names    map[int64]string
 	StatusOf map[int64]string
+	// CalDAVURL is the list's calendar of VTODO for tasks apps.
+	CalDAVURL string
 }
 
 func parseFilter(q url.Values) (task.Filter, error) {
@@ -138,7 +140,9 @@ func (s *server) loadList(w http.ResponseWriter, r *http.Request, v *view) (*lis
 		}
 		if err == nil {
 			d := &listData{List: l, CanAdd: acl.Allows(l.Level, true, acl.PrivBind),
-				CanOrder: acl.Allows(l.Level, true, acl.PrivWrite), Names: map[int64]string{}, StatusOf: map[int64]string{}}
+				CanOrder: acl.Allows(l.Level, true, acl.PrivWrite), Names: map[int64]string{}, StatusOf: map[int64]string{},
+				CalDAVURL: fmt.Sprintf("%s/dav/calendars/%s/%s-%d@%s/", strings.TrimRight(s.BaseURL, "/"),
+					url.PathEscape(who.Login), task.SlugPrefix, l.ID, url.PathEscape(v.Space.Slug))}
 			if d.Statuses, err = s.Tasks.Statuses(ctx, who, id); err == nil {
 				d.Members, err = s.members(r, v.Space.ID)
 			}
