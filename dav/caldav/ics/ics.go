@@ -109,6 +109,9 @@ func (Codec) Parse(data []byte) (Meta, error) {
 	if err != nil {
 		return Meta{}, err
 	}
+	if err := bareBreaks(cal.Component); err != nil {
+		return Meta{}, err
+	}
 	m := Meta{UID: uid, Component: typ, Busy: typ == ical.CompEvent}
 	if len(uid) > 1000 {
 		return Meta{}, violation(CodeInvalidData, core.ErrInvalid, "UID too long")
@@ -138,6 +141,20 @@ func (Codec) Parse(data []byte) (Meta, error) {
 				return Meta{}, violation(CodeInvalidData, core.ErrInvalid, "RRULE: %v", err)
 			}
 		}
+		// without DTSTART the rule is not used, but it must still read
+		// well: a DTSTART set later (a task given a start date) uses it
+		if c.Props.Get(ical.PropDateTimeStart) == nil {
+			if rr := c.Props.Get(ical.PropRecurrenceRule); rr != nil {
+				if _, err := rrule.StrToROption(rr.Value); err != nil {
+					return Meta{}, violation(CodeInvalidData, core.ErrInvalid, "RRULE: %v", err)
+				}
+			}
+			for _, name := range []string{ical.PropRecurrenceDates, ical.PropExceptionDates} {
+				if err := dateList(c.Props.Values(name), func(time.Time) {}); err != nil {
+					return Meta{}, violation(CodeInvalidData, core.ErrInvalid, "%s: %v", name, err)
+				}
+			}
+		}
 	}
 	first, last, err := span(comps)
 	if err != nil {
@@ -145,6 +162,31 @@ func (Codec) Parse(data []byte) (Meta, error) {
 	}
 	m.FirstStart, m.LastEnd = first, last
 	return m, nil
+}
+
+// bareBreaks refuses a CR or LF inside a value: a line break in text is
+// escaped (\n), and one let through would change meaning when the object
+// is written again.
+func bareBreaks(c *ical.Component) error {
+	for name, ps := range c.Props {
+		for _, p := range ps {
+			bad := strings.ContainsAny(p.Value, "\r\n")
+			for _, vs := range p.Params {
+				for _, v := range vs {
+					bad = bad || strings.ContainsAny(v, "\r\n")
+				}
+			}
+			if bad {
+				return violation(CodeInvalidData, core.ErrInvalid, "%s: a line break inside a value", name)
+			}
+		}
+	}
+	for _, k := range c.Children {
+		if err := bareBreaks(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dateOf parses a DATE or DATE-TIME property; an unknown TZID is read as
@@ -317,35 +359,38 @@ func recurrence(c *ical.Component) (*rrule.Set, error) {
 		}
 		set.RRule(r)
 	}
-	add := func(props []ical.Prop, f func(time.Time)) error {
-		for _, p := range props {
-			for _, v := range strings.Split(p.Value, ",") {
-				q := p
-				q.Value = v
-				if q.Params.Get(ical.ParamValue) == "PERIOD" || strings.Contains(v, "/") {
-					v, _, _ = strings.Cut(v, "/")
-					q.Value = v
-					q.Params = ical.Params{}
-				}
-				t, err := dateOf(&q)
-				if err != nil {
-					return err
-				}
-				f(t)
-			}
-		}
-		return nil
-	}
-	if err := add(rdates, set.RDate); err != nil {
+	if err := dateList(rdates, set.RDate); err != nil {
 		return nil, err
 	}
-	if err := add(c.Props.Values(ical.PropExceptionDates), set.ExDate); err != nil {
+	if err := dateList(c.Props.Values(ical.PropExceptionDates), set.ExDate); err != nil {
 		return nil, err
 	}
 	if rr == nil {
 		set.RDate(start)
 	}
 	return set, nil
+}
+
+// dateList calls f with each date of RDATE or EXDATE properties (a
+// PERIOD counts by its start).
+func dateList(props []ical.Prop, f func(time.Time)) error {
+	for _, p := range props {
+		for _, v := range strings.Split(p.Value, ",") {
+			q := p
+			q.Value = v
+			if q.Params.Get(ical.ParamValue) == "PERIOD" || strings.Contains(v, "/") {
+				v, _, _ = strings.Cut(v, "/")
+				q.Value = v
+				q.Params = ical.Params{}
+			}
+			t, err := dateOf(&q)
+			if err != nil {
+				return err
+			}
+			f(t)
+		}
+	}
+	return nil
 }
 
 // iterate returns the recurrence iterator of set, turning a panic of the
