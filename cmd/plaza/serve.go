@@ -156,19 +156,34 @@ func routes(svc *services, m *metrics) (http.Handler, *federation.Server, error)
 
 // maintain runs periodic housekeeping until ctx ends. Every process may
 // run it: each task is safe to run concurrently with itself.
+// activityRetention is how long the activity feed keeps events
+// (Nextcloud's default expiry is a year too).
+const activityRetention = 365 * 24 * time.Hour
+
+// maintainOnce runs the periodic housekeeping: blob collection, expired
+// sessions, file versions and trash, old activity.
+func maintainOnce(ctx context.Context, svc *services) {
+	if n, err := svc.blobs.Collect(ctx); err != nil && ctx.Err() == nil {
+		svc.log.Warn("blob collection", "err", err)
+	} else if n > 0 {
+		svc.log.Info("blobs collected", "count", n)
+	}
+	if _, err := svc.accounts.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
+		svc.log.Warn("session purge", "err", err)
+	}
+	runFileMaintenance(ctx, svc)
+	if n, err := svc.content.Activity.Prune(ctx, time.Now().Add(-activityRetention)); err != nil && ctx.Err() == nil {
+		svc.log.Warn("activity prune", "err", err)
+	} else if n > 0 {
+		svc.log.Info("old activity pruned", "count", n)
+	}
+}
+
 func maintain(ctx context.Context, svc *services) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		if n, err := svc.blobs.Collect(ctx); err != nil && ctx.Err() == nil {
-			svc.log.Warn("blob collection", "err", err)
-		} else if n > 0 {
-			svc.log.Info("blobs collected", "count", n)
-		}
-		if _, err := svc.accounts.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
-			svc.log.Warn("session purge", "err", err)
-		}
-		runFileMaintenance(ctx, svc)
+		maintainOnce(ctx, svc)
 		select {
 		case <-ctx.Done():
 			return
