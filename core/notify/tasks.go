@@ -18,8 +18,7 @@ import (
 // updated_at, and WatchTasks compares what changed since its cursor with
 // the state it saw last (notify_task_state). New assignees hear they were
 // assigned; on a status change the task's assignees and author hear of
-// it. Since the tasks table does not record who made a change, the one
-// who made it is told too (except the author of a new task). The cursor
+// it; the one who made the change (tasks.updated_by) is not told. The cursor
 // row is locked for the scan, so processes take turns; comparing with
 // the stored state makes a repeated scan send nothing twice.
 
@@ -57,11 +56,12 @@ func (s *Service) WatchTasks(ctx context.Context) (int, error) {
 			Title    string
 			StatusID int64
 			AuthorID *int64
+			ByID     *int64
 			Updated  time.Time
 			Status   string
 			Slug     string
 		}
-		err := tx.NewRaw(`SELECT t.id, t.title, t.status_id, t.author_id, t.updated_at AS updated, st.name AS status, sp.slug
+		err := tx.NewRaw(`SELECT t.id, t.title, t.status_id, t.author_id, t.updated_by AS by_id, t.updated_at AS updated, st.name AS status, sp.slug
 			FROM tasks t JOIN task_statuses st ON st.id = t.status_id JOIN containers c ON c.id = t.container_id
 			JOIN spaces sp ON sp.id = c.space_id
 			WHERE t.updated_at >= ? ORDER BY t.updated_at, t.id LIMIT 1000`, since).Scan(ctx, &rows)
@@ -107,7 +107,7 @@ func (s *Service) WatchTasks(ctx context.Context) (int, error) {
 			path := fmt.Sprintf("/s/%s/tasks", r.Slug)
 			had := splitIDs(prev.Assignees)
 			for _, a := range assignees[r.ID] {
-				if slices.Contains(had, a) || (!seen && r.AuthorID != nil && *r.AuthorID == a) {
+				if slices.Contains(had, a) || (r.ByID != nil && *r.ByID == a) || (!seen && r.AuthorID != nil && *r.AuthorID == a) {
 					continue
 				}
 				out = append(out, Note{AccountID: a, Title: "Task assigned to you: " + r.Title,
@@ -120,6 +120,9 @@ func (s *Service) WatchTasks(ctx context.Context) (int, error) {
 					tell = append(tell, *r.AuthorID)
 				}
 				for _, a := range tell {
+					if r.ByID != nil && *r.ByID == a {
+						continue
+					}
 					out = append(out, Note{AccountID: a, Title: "Task " + r.Title + ": " + status,
 						Text: "The task \"" + r.Title + "\" is now: " + status + ".", Path: path})
 				}

@@ -334,7 +334,7 @@ func (s *Service) PutItem(ctx context.Context, tx bun.Tx, who core.Subject, c *c
 	}
 	t.StatusID = in.StatusID
 	now := s.now().UTC()
-	t.UpdatedAt = now
+	t.UpdatedAt, t.UpdatedBy = now, &who.AccountID
 	if len(cur) == 0 {
 		author := who.AccountID
 		t.AuthorID, t.CreatedAt = &author, now
@@ -345,7 +345,7 @@ func (s *Service) PutItem(ctx context.Context, tx bun.Tx, who core.Subject, c *c
 			return err
 		}
 	} else if _, err := tx.NewUpdate().Model(t).WherePK().
-		Column("title", "description", "status_id", "start_date", "due_date", "priority", "progress", "updated_at").
+		Column("title", "description", "status_id", "start_date", "due_date", "priority", "progress", "updated_at", "updated_by").
 		Exec(ctx); err != nil {
 		return err
 	}

@@ -72,6 +72,8 @@ type Task struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 	// ObjectID is the VTODO that shows the task in its list's calendar.
 	ObjectID *int64 `json:"-"`
+	// UpdatedBy made the last change (not told of it by notifications).
+	UpdatedBy *int64 `json:"-"`
 
 	Assignees   []int64      `bun:"-" json:"assignees"`
 	Tags        []string     `bun:"-" json:"tags"`

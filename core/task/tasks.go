@@ -110,7 +110,7 @@ func (s *Service) Add(ctx context.Context, who core.Subject, listID int64, in In
 	author := who.AccountID
 	t.AuthorID = &author
 	now := s.now().UTC()
-	t.CreatedAt, t.UpdatedAt = now, now
+	t.CreatedAt, t.UpdatedAt, t.UpdatedBy = now, now, &author
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.checkRefs(ctx, tx, listID, in.StatusID, t); err != nil {
 			return err
@@ -226,13 +226,13 @@ func (s *Service) Update(ctx context.Context, who core.Subject, id int64, in Inp
 	if err := in.apply(t); err != nil {
 		return nil, err
 	}
-	t.UpdatedAt = s.now().UTC()
+	t.UpdatedAt, t.UpdatedBy = s.now().UTC(), &who.AccountID
 	err = s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.checkRefs(ctx, tx, t.ContainerID, in.StatusID, t); err != nil {
 			return err
 		}
 		if _, err := tx.NewUpdate().Model(t).WherePK().
-			Column("title", "description", "status_id", "start_date", "due_date", "priority", "progress", "updated_at").
+			Column("title", "description", "status_id", "start_date", "due_date", "priority", "progress", "updated_at", "updated_by").
 			Exec(ctx); err != nil {
 			return err
 		}
