@@ -60,19 +60,7 @@ username = "bob"
 password = "%[5]s"
 item_types = ["VTODO"]
 `, dir, local, e.URL, w.coll, davtest.Password)
-		cfgPath := filepath.Join(dir, "config")
-		if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		run := func(args ...string) {
-			t.Helper()
-			cmd := exec.CommandContext(ctx, bin, append([]string{"--config", cfgPath}, args...)...)
-			cmd.Stdin = strings.NewReader(strings.Repeat("y\n", 10))
-			cmd.Env = append(os.Environ(), "LANG=C.UTF-8", "LC_ALL=C.UTF-8")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("vdirsyncer %v: %v\n%s", args, err, tail(string(out)))
-			}
-		}
+		run := vdirsyncer(t, bin, dir, cfg)
 		run("discover")
 		run("sync")
 		files, _ := filepath.Glob(filepath.Join(local, "*.ics"))

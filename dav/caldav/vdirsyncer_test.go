@@ -74,23 +74,7 @@ url = "%[4]s/dav/addressbooks/alice/contacts/"
 username = "alice"
 password = "%[5]s"
 `, dir, calDir, cardDir, e.URL, davtest.Password)
-		cfgPath := filepath.Join(dir, "config")
-		if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		run := func(args ...string) string {
-			t.Helper()
-			cmd := exec.CommandContext(ctx, bin, append([]string{"--config", cfgPath}, args...)...)
-			cmd.Stdin = strings.NewReader(strings.Repeat("y\n", 10))
-			cmd.Env = append(os.Environ(), "LANG=C.UTF-8", "LC_ALL=C.UTF-8")
-			start := time.Now()
-			out, err := cmd.CombinedOutput()
-			t.Logf("vdirsyncer %v: %s", args, time.Since(start).Round(time.Millisecond))
-			if err != nil {
-				t.Fatalf("vdirsyncer %v: %v\n%s", args, err, tail(string(out)))
-			}
-			return string(out)
-		}
+		run := vdirsyncer(t, bin, dir, cfg)
 
 		calID, err := e.Cals.EnsurePersonal(ctx, alice)
 		if err != nil {
@@ -209,6 +193,29 @@ password = "%[5]s"
 			t.Fatalf("second sync wrote to the server: %d→%d, %d→%d", cal.SyncSeq, cal2.SyncSeq, book.SyncSeq, book2.SyncSeq)
 		}
 	})
+}
+
+// vdirsyncer writes cfg into dir and returns a function running bin
+// with it; a failing run fails the test with the end of its output.
+func vdirsyncer(t *testing.T, bin, dir, cfg string) func(args ...string) string {
+	t.Helper()
+	cfgPath := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return func(args ...string) string {
+		t.Helper()
+		cmd := exec.CommandContext(t.Context(), bin, append([]string{"--config", cfgPath}, args...)...)
+		cmd.Stdin = strings.NewReader(strings.Repeat("y\n", 10))
+		cmd.Env = append(os.Environ(), "LANG=C.UTF-8", "LC_ALL=C.UTF-8")
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		t.Logf("vdirsyncer %v: %s", args, time.Since(start).Round(time.Millisecond))
+		if err != nil {
+			t.Fatalf("vdirsyncer %v: %v\n%s", args, err, tail(string(out)))
+		}
+		return string(out)
+	}
 }
 
 func localFile(t *testing.T, dir, uid string) string {
