@@ -35,6 +35,7 @@ import (
 type ICal interface {
 	Codec
 	Busy(data []byte, start, end time.Time) ([][2]time.Time, error)
+	Occurrences(data []byte, from, to time.Time, loc *time.Location) ([]Occurrence, error) // the agenda's view of an event (occurrences.go)
 }
 
 // Service is the agenda module.
