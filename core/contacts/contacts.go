@@ -37,6 +37,7 @@ type CardCodec interface {
 	calendar.Codec
 	Fields(data []byte) (Fields, error)
 	Build(f Fields) ([]byte, error)
+	Card(data []byte) (Card, error) // the directory page's view of a card (directory.go)
 }
 
 // Service is the contacts module.
