@@ -8,6 +8,8 @@ import "plaza/core"
 func modulePages() map[core.Module]string {
 	return map[core.Module]string{
 		core.ModFiles:      "files",
+		core.ModCalendar:   "agenda",
+		core.ModContacts:   "contacts",
 		core.ModForum:      "forum",
 		core.ModNews:       "news",
 		core.ModTasks:      "tasks",

@@ -103,6 +103,9 @@ type view struct {
 	Nav     []navLink
 	Notice  string
 	Data    any
+	// frameSrc is an origin the page may frame (a map), added to its
+	// Content-Security-Policy.
+	frameSrc string
 }
 
 // page prepares the common part of a view for the request.
@@ -192,7 +195,11 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+	csp := "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+	if v.frameSrc != "" {
+		csp += "; frame-src 'self' " + v.frameSrc
+	}
+	w.Header().Set("Content-Security-Policy", csp)
 	w.WriteHeader(status)
 	w.Write(buf.Bytes()) //nolint:errcheck
 }

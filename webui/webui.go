@@ -53,6 +53,8 @@ type Options struct {
 	AdminOptions
 	// Search, activity, wiki and links (page_search.go).
 	ContentOptions
+	// Agenda and contacts (page_agenda.go, page_contacts.go).
+	AgendaOptions
 }
 
 // SessionCookie is the name of the session cookie.
@@ -97,6 +99,7 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("PUT /api/v1/tasklists/{list}/order", s.apiReorder)
 	s.adminRoutes(mux)
 	s.contentRoutes(mux)
+	s.agendaRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, core.ErrNotFound)
 	})

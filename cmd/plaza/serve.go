@@ -144,6 +144,7 @@ func routes(svc *services, m *metrics) (http.Handler, *federation.Server, error)
 		BaseURL:        svc.cfg.BaseURL,
 		Jitsi:          webui.JitsiOptions{URL: svc.cfg.JitsiURL, Secret: svc.cfg.JitsiJWTSecret, AppID: svc.cfg.JitsiAppID},
 		ContentOptions: svc.content,
+		AgendaOptions:  webui.AgendaOptions{Calendar: svc.calendar, Contacts: svc.contacts},
 
 		AdminOptions: svc.mail.webui(svc),
 	})
