@@ -6,7 +6,6 @@ package blob
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -37,6 +36,7 @@ type Store struct {
 	log   *slog.Logger
 	now   func() time.Time
 	grace time.Duration
+	bufs  buffers
 }
 
 // Options configure a Store.
@@ -94,26 +94,34 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (Blob, error) {
 		return Blob{}, err
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), contextReader{ctx, r})
-	if err == nil {
-		err = tmp.Sync()
+	sum, n, err := s.write(ctx, tmp, r)
+	if err != nil {
+		tmp.Close()
+		return Blob{}, err
 	}
+	b := Blob{Hash: hex.EncodeToString(sum), Size: n}
+	final := s.path(b.Hash)
+	dir := filepath.Dir(final)
+	if _, err := os.Stat(final); err == nil {
+		// Same content is already there, synced before it was renamed
+		// into place: this copy need not be. Touch it so a collection
+		// running now does not take it before our reference is
+		// committed, and sync its folder in case the Put that renamed it
+		// is still about to.
+		tmp.Close()
+		now := s.now()
+		if err := os.Chtimes(final, now, now); err != nil {
+			return Blob{}, err
+		}
+		return b, syncDir(dir)
+	}
+	err = tmp.Sync()
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return Blob{}, err
 	}
-	b := Blob{Hash: hex.EncodeToString(h.Sum(nil)), Size: n}
-	final := s.path(b.Hash)
-	if _, err := os.Stat(final); err == nil {
-		// Same content is already there. Touch it so a collection running
-		// now does not take it before our reference is committed.
-		now := s.now()
-		return b, os.Chtimes(final, now, now)
-	}
-	dir := filepath.Dir(final)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return Blob{}, err
 	}
@@ -130,18 +138,6 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
-}
-
-type contextReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c contextReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // Open returns the content of hash for reading and seeking.

@@ -6,11 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -148,4 +150,98 @@ func TestPutCancelled(t *testing.T) {
 	if left, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(left) != 0 {
 		t.Errorf("a failed put left %v", left)
 	}
+}
+
+// TestPutSizes stores content around every chunk boundary of the write
+// path (small content on one goroutine, large content through the
+// pipeline and direct I/O with a tail that is not a whole block), from
+// readers that return short reads, and reads it back.
+func TestPutSizes(t *testing.T) {
+	db := coretest.OpenDB(t, store.SQLite)
+	dir := t.TempDir()
+	bs, err := blob.New(blob.Options{Dir: dir, DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const k = 1 << 10
+	for _, size := range []int{0, 1, 4095, 64 * k, 64*k + 1, 64*k + 4096, 1024*k + 64*k, 5*1024*k + 123, 9*1024*k + 4096*3} {
+		for _, wrap := range []struct {
+			name string
+			f    func(io.Reader) io.Reader
+		}{{"whole", func(r io.Reader) io.Reader { return r }}, {"halves", iotest.HalfReader}, {"bytes", iotest.OneByteReader}} {
+			if wrap.name == "bytes" && size > 128*k {
+				continue
+			}
+			t.Run(fmt.Sprintf("%d/%s", size, wrap.name), func(t *testing.T) {
+				data := make([]byte, size)
+				for i := range data {
+					data[i] = byte(i*7 + i>>12 + size)
+				}
+				b, err := bs.Put(context.Background(), wrap.f(bytes.NewReader(data)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				sum := sha256.Sum256(data)
+				if b.Hash != hex.EncodeToString(sum[:]) || b.Size != int64(size) {
+					t.Fatalf("put: %+v", b)
+				}
+				f, err := bs.Open(b.Hash)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _ := io.ReadAll(f)
+				f.Close()
+				if !bytes.Equal(got, data) {
+					t.Fatal("content differs")
+				}
+			})
+		}
+	}
+	if left, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestPutFailures: a body that fails or a context cancelled in the
+// middle of large content fails the Put and leaves no file.
+func TestPutFailures(t *testing.T) {
+	db := coretest.OpenDB(t, store.SQLite)
+	dir := t.TempDir()
+	bs, _ := blob.New(blob.Options{Dir: dir, DB: db})
+	broken := errors.New("connection reset")
+	for _, after := range []int64{10, 100 << 10, 3 << 20} {
+		r := io.MultiReader(io.LimitReader(zeros{}, after), iotest.ErrReader(broken))
+		if _, err := bs.Put(context.Background(), r); !errors.Is(err, broken) {
+			t.Errorf("failing body after %d bytes: %v", after, err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		r = io.MultiReader(io.LimitReader(zeros{}, after), cancelReader{cancel}, zeros{})
+		if _, err := bs.Put(ctx, r); !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled after %d bytes: %v", after, err)
+		}
+	}
+	if left, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(left) != 0 {
+		t.Errorf("failed puts left %v", left)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if e.Name() != "tmp" {
+			t.Errorf("a failed put stored %s", e.Name())
+		}
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+// cancelReader cancels its context when first read, and reads nothing.
+type cancelReader struct{ cancel func() }
+
+func (c cancelReader) Read(p []byte) (int, error) {
+	c.cancel()
+	return 0, io.EOF
 }

@@ -105,14 +105,9 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request, who core.Subject, 
 			w.Header().Set("X-OC-MTime", "accepted")
 		}
 	}
-	var body io.Reader = r.Body
-	if r.ContentLength < 0 || r.ContentLength > 8*aheadChunk {
-		// Large or chunked uploads: receive while hashing and writing.
-		ra := newReadahead(r.Body)
-		defer ra.Close()
-		body = ra
-	}
-	n, created, err := h.files.Put(ctx, who, t.root, t.path, body, o)
+	// The blob store receives, hashes and writes large bodies in
+	// parallel (core/blob).
+	n, created, err := h.files.Put(ctx, who, t.root, t.path, r.Body, o)
 	if errors.Is(err, errIsDir) || (errors.Is(err, files.ErrExists) && !created) {
 		http.Error(w, "a folder has that name", http.StatusMethodNotAllowed)
 		return

@@ -1,0 +1,195 @@
+package blob
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"hash"
+	"io"
+	"os"
+	"sync"
+	"unsafe"
+)
+
+// Content is read in chunks. What fits the first, small one is hashed and
+// written on the caller's goroutine. Anything larger goes through a
+// pipeline of bigger chunks: the caller's goroutine receives, one
+// goroutine hashes and another writes, so the three overlap, and the
+// writes bypass the page cache where the file system allows (direct I/O):
+// the content is synced before Put returns anyway, so copying it through
+// the cache would only cost CPU time and evict what readers use.
+const (
+	firstChunk = 64 << 10 // small content fits here
+	chunkSize  = 1 << 20  // later chunks of large content
+	chunkDepth = 4        // large chunks one upload holds
+	alignment  = 4096     // of direct I/O buffers, offsets and lengths
+)
+
+// buffers keeps chunk buffers between uploads, aligned for direct I/O.
+type buffers struct {
+	first, large sync.Pool
+}
+
+func (b *buffers) get(size int) []byte {
+	p := &b.large
+	if size == firstChunk {
+		p = &b.first
+	}
+	if v, ok := p.Get().(*[]byte); ok {
+		return *v
+	}
+	raw := make([]byte, size+alignment)
+	off := int(uintptr(unsafe.Pointer(&raw[0])) & (alignment - 1))
+	if off != 0 {
+		off = alignment - off
+	}
+	return raw[off : off+size : off+size]
+}
+
+func (b *buffers) put(buf []byte) {
+	buf = buf[:cap(buf)]
+	if len(buf) == firstChunk {
+		b.first.Put(&buf)
+	} else {
+		b.large.Put(&buf)
+	}
+}
+
+// write copies r into f and returns the SHA-256 of what it wrote, and its
+// size.
+func (s *Store) write(ctx context.Context, f *os.File, r io.Reader) ([]byte, int64, error) {
+	h := sha256.New()
+	first := s.bufs.get(firstChunk)
+	defer s.bufs.put(first)
+	n, err := readChunk(ctx, r, first)
+	if err == io.EOF {
+		// Small content: no pipeline.
+		h.Write(first[:n])
+		_, err = f.Write(first[:n])
+		return h.Sum(nil), int64(n), err
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return s.pipeline(ctx, f, r, h, first)
+}
+
+// readChunk fills buf from r; io.EOF means the content ended within buf.
+func readChunk(ctx context.Context, r io.Reader, buf []byte) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := io.ReadFull(r, buf)
+	if err == io.ErrUnexpectedEOF {
+		err = io.EOF
+	}
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	return n, err
+}
+
+// pipeline writes first (full) and the rest of r to f. This goroutine
+// reads; chunks go to the hasher, then to the writer, then back here.
+func (s *Store) pipeline(ctx context.Context, f *os.File, r io.Reader, h hash.Hash, first []byte) ([]byte, int64, error) {
+	toHash := make(chan []byte, chunkDepth+1)
+	toWrite := make(chan []byte, chunkDepth+1)
+	free := make(chan []byte, chunkDepth)
+	stop := make(chan struct{}) // closed by the writer when it fails
+	var written int64
+	var werr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for b := range toHash {
+			h.Write(b)
+			toWrite <- b
+		}
+		close(toWrite)
+	}()
+	go func() {
+		defer wg.Done()
+		w := newChunkWriter(f)
+		for b := range toWrite {
+			if werr == nil {
+				if werr = w.write(b); werr != nil {
+					close(stop)
+				}
+				written += int64(len(b))
+			}
+			if cap(b) != firstChunk {
+				free <- b
+			}
+		}
+	}()
+	var buffers [][]byte // large chunks this upload took from the pool
+	toHash <- first
+	var rerr error
+	for rerr == nil {
+		var buf []byte
+		if len(buffers) < chunkDepth {
+			buf = s.bufs.get(chunkSize)
+			buffers = append(buffers, buf)
+		} else {
+			select {
+			case buf = <-free:
+			case <-stop:
+			}
+			if buf == nil {
+				break
+			}
+		}
+		var n int
+		n, rerr = readChunk(ctx, r, buf[:cap(buf)])
+		if n > 0 {
+			toHash <- buf[:n]
+		}
+	}
+	close(toHash)
+	wg.Wait()
+	for _, b := range buffers {
+		s.bufs.put(b)
+	}
+	if rerr == io.EOF {
+		rerr = nil
+	}
+	if err := errors.Join(werr, rerr); err != nil {
+		return nil, 0, err
+	}
+	return h.Sum(nil), written, nil
+}
+
+// chunkWriter writes chunks in order, directly to the device while every
+// chunk is a whole number of blocks (the last one may not be: its tail
+// goes through the page cache), through the page cache when the file
+// system refuses direct I/O.
+type chunkWriter struct {
+	f      *os.File
+	direct bool
+}
+
+func newChunkWriter(f *os.File) *chunkWriter {
+	return &chunkWriter{f: f, direct: setDirect(f, true) == nil}
+}
+
+func (w *chunkWriter) write(b []byte) error {
+	if w.direct {
+		if whole := len(b) &^ (alignment - 1); whole > 0 {
+			n, err := w.f.Write(b[:whole])
+			b = b[n:]
+			if err != nil && !errors.Is(err, errDirectRefused) {
+				return err
+			}
+		}
+		if len(b) > 0 {
+			// A tail, or a refusal: the rest goes through the cache.
+			if err := setDirect(w.f, false); err != nil {
+				return err
+			}
+			w.direct = false
+		}
+	}
+	_, err := w.f.Write(b)
+	return err
+}
