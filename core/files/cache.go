@@ -1,19 +1,19 @@
 package files
 
-import (
-	"context"
-	"sync"
-)
+import "sync"
 
 // Listings of large folders are kept in memory, keyed by the folder's
 // ETag: every change to a file a listing shows gives its folder a new
 // ETag in the same transaction (touch), and the folder's node, with its
 // ETag, is read from the database by every request before its listing.
 // So a process never serves a listing another process has changed; the
-// cache only saves reading and decoding thousands of unchanged rows.
+// cache only saves reading and decoding thousands of unchanged rows. A
+// listing holds the folder's subfolders too, by name and id only: they
+// carry their own grants and ETags, so a request reads them again (a
+// change inside a subfolder does not renew its parent's ETag).
 const (
 	cacheMinFiles   = 256    // default: smaller folders are read every time
-	cacheMaxEntries = 20_000 // files held across all cached folders
+	cacheMaxEntries = 20_000 // nodes held across all cached folders
 )
 
 type listCache struct {
@@ -25,7 +25,7 @@ type listCache struct {
 
 type cachedList struct {
 	etag  string
-	files []Node
+	files []Node // and subfolders
 }
 
 func newListCache(min int) *listCache {
@@ -38,25 +38,30 @@ func newListCache(min int) *listCache {
 	return &listCache{min: min, m: map[int64]cachedList{}}
 }
 
-// cachedFiles returns the files of folder dir (a copy the caller may
-// change), from the cache when dir's ETag still matches.
-func (s *Service) cachedFiles(ctx context.Context, dir *Node) ([]Node, error) {
-	c := s.lists
-	if c.min == 0 {
-		return s.listFiles(ctx, dir.ID)
+// get returns the cached files of folder dir when its ETag still
+// matches. The slice is shared: callers copy what they change.
+func (c *listCache) get(dir *Node) ([]Node, bool) {
+	if c.min == 0 || dir.ETag == "" {
+		return nil, false
 	}
-	if dir.ETag != "" {
-		c.mu.Lock()
-		e, ok := c.m[dir.ID]
-		c.mu.Unlock()
-		if ok && e.etag == dir.ETag {
-			return append([]Node(nil), e.files...), nil
-		}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[dir.ID]
+	if !ok || e.etag != dir.ETag {
+		return nil, false
 	}
-	files, err := s.listFiles(ctx, dir.ID)
-	if err != nil || dir.ETag == "" || len(files) < c.min || len(files) > cacheMaxEntries {
-		return files, err
-	}
+	return e.files, true
+}
+
+// wants reports whether a listing of n files of dir is worth keeping.
+func (c *listCache) wants(dir *Node, n int) bool {
+	return c.min > 0 && dir.ETag != "" && n >= c.min && n <= cacheMaxEntries
+}
+
+// put keeps files (which nobody changes afterwards) as the listing of
+// dir at its ETag, dropping other listings to stay within
+// cacheMaxEntries.
+func (c *listCache) put(dir *Node, files []Node) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.m[dir.ID]; ok {
@@ -70,7 +75,6 @@ func (s *Service) cachedFiles(ctx context.Context, dir *Node) ([]Node, error) {
 		c.total -= len(e.files)
 		delete(c.m, id)
 	}
-	c.m[dir.ID] = cachedList{etag: dir.ETag, files: append([]Node(nil), files...)}
+	c.m[dir.ID] = cachedList{etag: dir.ETag, files: files}
 	c.total += len(files)
-	return files, nil
 }

@@ -14,11 +14,9 @@ package files
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -314,84 +312,6 @@ func (s *Service) lookup(ctx context.Context, db bun.IDB, who core.Subject, r *R
 		id = next
 	}
 	return s.node(ctx, db, who, id)
-}
-
-// Children lists the nodes in folder dir that who may read, by name.
-// Files inherit their folder's grants, so the folder's level is computed
-// once for all of them (plus the author rule); subfolders, which carry
-// their own grants, are filtered by the ACL expression.
-func (s *Service) Children(ctx context.Context, who core.Subject, dir *Node) ([]Node, error) {
-	var cl acl.Level
-	expr, args := acl.LevelSQL(who, "c", "")
-	if err := s.db.NewRaw("SELECT "+expr+" FROM containers c WHERE c.id = ?", append(args, dir.ContainerID)...).
-		Scan(ctx, &cl); err != nil {
-		return nil, store.Translate(err)
-	}
-	var ns []Node
-	nexpr, nargs := levelExpr(who)
-	if cl >= acl.Read {
-		files, err := s.cachedFiles(ctx, dir)
-		if err != nil {
-			return nil, err
-		}
-		for i := range files {
-			f := &files[i]
-			f.Level = acl.ItemLevel(cl, f.AuthorID != nil && *f.AuthorID == who.AccountID && !who.IsAnonymous())
-		}
-		ns = files
-	}
-	var rest []Node
-	q := s.selectNodes(s.db.DB, who, &rest).Where("n.parent_id = ? AND n.trashed_at IS NULL", dir.ID).
-		Where("("+nexpr+") >= ?", append(nargs, acl.Read)...)
-	if cl >= acl.Read {
-		q = q.Where("n.is_dir")
-	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, store.Translate(err)
-	}
-	for i := range rest {
-		itemLevel(&rest[i])
-	}
-	if len(rest) == 0 {
-		return ns, nil // files come sorted
-	}
-	ns = append(ns, rest...)
-	slices.SortFunc(ns, func(a, b Node) int { return strings.Compare(a.Name, b.Name) })
-	return ns, nil
-}
-
-// listFiles reads the live files of folder dirID with the columns a
-// listing shows, times as Unix seconds: a folder of 10,000 files is read
-// without parsing 20,000 timestamp strings.
-func (s *Service) listFiles(ctx context.Context, dirID int64) ([]Node, error) {
-	epoch := func(col string) string {
-		if s.db.Kind == store.Postgres {
-			return "CAST(EXTRACT(EPOCH FROM " + col + ") AS BIGINT)"
-		}
-		return "CAST(strftime('%s', " + col + ") AS INTEGER)"
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, root_id, container_id, name, author_id, blob_hash, size, content_type, etag, `+
-		epoch("created_at")+`, `+epoch("modified_at")+` FROM file_nodes WHERE parent_id = ? AND trashed_at IS NULL AND NOT is_dir ORDER BY name`, dirID)
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	defer rows.Close()
-	var out []Node
-	for rows.Next() {
-		n := Node{ParentID: &dirID}
-		var author sql.NullInt64
-		var created, modified int64
-		if err := rows.Scan(&n.ID, &n.RootID, &n.ContainerID, &n.Name, &author, &n.BlobHash, &n.Size, &n.ContentType,
-			&n.ETag, &created, &modified); err != nil {
-			return nil, store.Translate(err)
-		}
-		if author.Valid {
-			n.AuthorID = &author.Int64
-		}
-		n.CreatedAt, n.ModifiedAt = time.Unix(created, 0).UTC(), time.Unix(modified, 0).UTC()
-		out = append(out, n)
-	}
-	return out, store.Translate(rows.Err())
 }
 
 // PathOf returns the location of n under its root.

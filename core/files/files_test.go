@@ -17,6 +17,7 @@ import (
 	"plaza/core/blob"
 	"plaza/core/coretest"
 	"plaza/core/files"
+	"plaza/core/space"
 	"plaza/core/store"
 )
 
@@ -336,5 +337,166 @@ func TestListingCache(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("copy over")
+	})
+}
+
+// TestListChildrenStreams: a folder of more files than one batch lists
+// in batches, by name, with its subfolders merged in, the same uncached
+// and cached, with every field as a lookup reads it; a listing stopped
+// early leaves nothing running and nothing partial in the cache.
+func TestListChildrenStreams(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, _, who, r, _ := setup(t, db, files.Options{ListingCacheMin: 8})
+		const count = 1100
+		for _, p := range []string{"big", "big/a-first", "big/f0600-middle", "big/zz-last"} {
+			if _, err := s.Mkdir(ctx, who, r, files.SplitPath(p)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < count; i += 8 {
+					o := files.PutOptions{ContentType: "text/plain"}
+					if i%3 == 0 {
+						o.ModTime = time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+					}
+					if _, _, err := s.Put(ctx, who, r, files.Path{"big", fmt.Sprintf("f%04d", i)}, strings.NewReader(fmt.Sprint(i)), o); err != nil {
+						t.Error(err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		dir, err := s.Lookup(ctx, who, r, files.Path{"big"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := errors.New("stop")
+		if err := s.ListChildren(ctx, who, dir, func([]files.Node) error { return stop }); err != stop {
+			t.Fatalf("stopped listing: %v", err)
+		}
+		list := func() string {
+			t.Helper()
+			var b strings.Builder
+			last, batches := "", 0
+			err := s.ListChildren(ctx, who, dir, func(ns []files.Node) error {
+				batches++
+				for _, n := range ns {
+					if n.Name <= last {
+						t.Errorf("%q after %q", n.Name, last)
+					}
+					last = n.Name
+					fmt.Fprintf(&b, "%d %s %v %d %s %s %s %v %s %v\n", n.ID, n.Name, n.IsDir, n.Size, n.ETag, n.BlobHash,
+						n.ContentType, n.Level, n.ModifiedAt.Format(time.RFC3339Nano), n.CreatedAt.Format(time.RFC3339Nano))
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if batches < 3 {
+				t.Errorf("%d batches", batches)
+			}
+			return b.String()
+		}
+		uncached, cached := list(), list()
+		if uncached != cached {
+			t.Errorf("cached listing differs:\n%s\nuncached:\n%s", cached, uncached)
+		}
+		kids, err := s.Children(ctx, who, dir)
+		if err != nil || len(kids) != count+3 {
+			t.Fatalf("children: %d %v", len(kids), err)
+		}
+		if kids[0].Name != "a-first" || kids[602].Name != "f0600-middle" || kids[count+2].Name != "zz-last" {
+			t.Errorf("folders out of place: %s %s %s", kids[0].Name, kids[602].Name, kids[count+2].Name)
+		}
+		for _, k := range []files.Node{kids[1], kids[2], kids[601], kids[count+1]} {
+			n, err := s.Lookup(ctx, who, r, files.Path{"big", k.Name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.ID != k.ID || n.Size != k.Size || n.ETag != k.ETag || n.BlobHash != k.BlobHash || n.ContentType != k.ContentType ||
+				!n.ModifiedAt.Equal(k.ModifiedAt) || !n.CreatedAt.Equal(k.CreatedAt) || n.Level != k.Level ||
+				n.RootID != k.RootID || n.ContainerID != k.ContainerID || *n.ParentID != *k.ParentID || *n.AuthorID != *k.AuthorID {
+				t.Errorf("listed %+v\nlooked up %+v", k, *n)
+			}
+		}
+	})
+}
+
+// TestListingSubfolderGrants: a listing kept in the cache holds the
+// folder's subfolders, but each subject still sees only those it may
+// read, each as it is now (a change inside a subfolder does not renew
+// its parent's listing).
+func TestListingSubfolderGrants(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, _, alice, _, _ := setup(t, db, files.Options{ListingCacheMin: 8})
+		spaces := space.New(db, nil)
+		team, err := spaces.Create(ctx, space.NewSpace{Slug: "team", Name: "Team"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := account.New(db, nil).Create(ctx, account.NewAccount{Login: "bob", Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob := b.Subject()
+		if err := spaces.SetMember(ctx, team.ID, alice.AccountID, space.RoleAdmin); err != nil {
+			t.Fatal(err)
+		}
+		if err := spaces.SetMember(ctx, team.ID, bob.AccountID, space.RoleMember); err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.SpaceRoot(ctx, team.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"m-private", "n-open"} {
+			if _, err := s.Mkdir(ctx, alice, r, files.Path{p}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		priv, _ := s.Lookup(ctx, alice, r, files.Path{"m-private"})
+		if err := acl.SetGrants(ctx, db, priv.ContainerID, []acl.Grant{}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 12 {
+			put(t, s, alice, r, fmt.Sprintf("/f%02d", i), "x")
+		}
+		list := func(who core.Subject) map[string]files.Node {
+			t.Helper()
+			dir, err := s.Lookup(ctx, who, r, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kids, err := s.Children(ctx, who, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := map[string]files.Node{}
+			for _, k := range kids {
+				m[k.Name] = k
+			}
+			return m
+		}
+		for range 2 { // uncached, then cached
+			a, b := list(alice), list(bob)
+			if len(a) != 14 || a["m-private"].Level != acl.Full || a["n-open"].ContainerID == r.ContainerID {
+				t.Errorf("alice sees %d: %+v", len(a), a["m-private"])
+			}
+			if _, ok := b["m-private"]; ok || len(b) != 13 || b["n-open"].Level != acl.Write || b["f01"].Level != acl.Write {
+				t.Errorf("bob sees %d: %+v %+v", len(b), b["m-private"], b["n-open"])
+			}
+		}
+		before := list(alice)["m-private"].ETag
+		put(t, s, alice, r, "/m-private/inside", "x")
+		if got := list(alice)["m-private"].ETag; got == before {
+			t.Error("the cached listing shows a subfolder as it was")
+		}
 	})
 }

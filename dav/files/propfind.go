@@ -18,14 +18,23 @@ import (
 
 // res is one resource of a multistatus answer.
 type res struct {
-	href    string
+	href    string         // escaped; for a kid, its folder's (with a slash)
 	node    *files.Node    // a file or folder (live or trashed)
 	version *files.Version // a version of node
 	dir     bool
 	display string
-	lockP   string // lock path in the tree; "-" when locks do not apply
+	lockP   string // lock path in the tree ("-" when locks do not apply); for a kid, its folder's plus a slash
+	kid     bool   // listed with its folder: href and lockP go on with node.Name
 	level   acl.Level
 	home    bool // a virtual collection (DAV roots, homes)
+}
+
+// lockPath is where r is for locks ("-": nowhere).
+func (r *res) lockPath() string {
+	if r.kid {
+		return r.lockP + r.node.Name
+	}
+	return r.lockP
 }
 
 // pctx carries what properties of several resources share, computed once.
@@ -67,10 +76,14 @@ func (p *pctx) usage() (int64, int64) {
 	return p.used, p.quota
 }
 
+// liveProp is a property the server computes. get appends its value
+// (markup, escaped) to b, and reports whether r has it.
 type liveProp struct {
 	ns, local string
 	all       bool // returned by allprop
-	get       func(p *pctx, r *res) (string, bool)
+	get       func(p *pctx, r *res, b []byte) ([]byte, bool)
+
+	open, close, empty string // its tags, set by liveIndex
 }
 
 func esc(s string) string {
@@ -80,6 +93,30 @@ func esc(s string) string {
 	var b strings.Builder
 	xmlEscape(&b, s)
 	return b.String()
+}
+
+// appendEsc appends s escaped as XML character data.
+func appendEsc(b []byte, s string) []byte {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var e string
+		switch s[i] {
+		case '&':
+			e = "&amp;"
+		case '<':
+			e = "&lt;"
+		case '>':
+			e = "&gt;"
+		case '\r':
+			e = "&#xD;"
+		default:
+			continue
+		}
+		b = append(b, s[last:i]...)
+		b = append(b, e...)
+		last = i + 1
+	}
+	return append(b, s[last:]...)
 }
 
 func contentType(n *files.Node) string {
@@ -93,160 +130,205 @@ func contentType(n *files.Node) string {
 }
 
 var liveProps = []liveProp{
-	{nsDAV, "resourcetype", true, func(p *pctx, r *res) (string, bool) {
+	{ns: nsDAV, local: "resourcetype", all: true, get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		if r.dir {
-			return "<D:collection/>", true
+			return append(b, "<D:collection/>"...), true
 		}
-		return "", true
+		return b, true
 	}},
-	{nsDAV, "displayname", true, func(p *pctx, r *res) (string, bool) { return esc(r.display), true }},
-	{nsDAV, "getcontentlength", true, func(p *pctx, r *res) (string, bool) {
+	{ns: nsDAV, local: "displayname", all: true, get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
+		if r.kid {
+			return appendEsc(b, r.node.Name), true
+		}
+		return appendEsc(b, r.display), true
+	}},
+	{ns: nsDAV, local: "getcontentlength", all: true, get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		switch {
 		case r.version != nil:
-			return strconv.FormatInt(r.version.Size, 10), true
+			return strconv.AppendInt(b, r.version.Size, 10), true
 		case r.node != nil && !r.dir:
-			return strconv.FormatInt(r.node.Size, 10), true
+			return strconv.AppendInt(b, r.node.Size, 10), true
 		}
-		return "", false
+		return b, false
 	}},
-	{nsDAV, "getcontenttype", true, func(p *pctx, r *res) (string, bool) {
+	{ns: nsDAV, local: "getcontenttype", all: true, get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		switch {
 		case r.version != nil:
-			return esc(contentType(&files.Node{Name: r.node.Name, ContentType: r.version.ContentType})), true
+			return appendEsc(b, contentType(&files.Node{Name: r.node.Name, ContentType: r.version.ContentType})), true
 		case r.node != nil && !r.dir:
-			return esc(contentType(r.node)), true
+			return appendEsc(b, contentType(r.node)), true
 		}
-		return "", false
+		return b, false
 	}},
-	{nsDAV, "getetag", true, func(p *pctx, r *res) (string, bool) {
+	{ns: nsDAV, local: "getetag", all: true, get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		switch {
 		case r.version != nil:
-			return esc(r.version.ETag), true
+			return appendEsc(b, r.version.ETag), true
 		case r.node != nil:
-			return esc(r.node.ETag), true
+			return appendEsc(b, r.node.ETag), true
 		}
-		return "", false
+		return b, false
 	}},
-	{nsDAV, "getlastmodified", true, func(p *pctx, r *res) (string, bool) {
+	{ns: nsDAV, local: "getlastmodified", all: true, get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		switch {
 		case r.version != nil:
-			return r.version.ModifiedAt.UTC().Format(http.TimeFormat), true
+			return appendHTTPDate(b, r.version.ModifiedAt), true
 		case r.node != nil:
-			return r.node.ModifiedAt.UTC().Format(http.TimeFormat), true
+			return appendHTTPDate(b, r.node.ModifiedAt), true
 		}
-		return "", false
+		return b, false
 	}},
-	{nsDAV, "creationdate", true, func(p *pctx, r *res) (string, bool) {
+	{ns: nsDAV, local: "creationdate", all: true, get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		switch {
 		case r.version != nil:
-			return r.version.ModifiedAt.UTC().Format(time.RFC3339), true
+			return r.version.ModifiedAt.UTC().AppendFormat(b, time.RFC3339), true
 		case r.node != nil:
-			return r.node.CreatedAt.UTC().Format(time.RFC3339), true
+			return r.node.CreatedAt.UTC().AppendFormat(b, time.RFC3339), true
 		}
-		return "", false
+		return b, false
 	}},
-	{nsDAV, "supportedlock", true, func(p *pctx, r *res) (string, bool) {
+	{ns: nsDAV, local: "supportedlock", all: true, get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		if r.lockP == "-" || r.node == nil {
-			return "", r.lockP != "-" && !r.home
+			return b, r.lockP != "-" && !r.home
 		}
-		return "<D:lockentry><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>" +
-			"<D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>", true
+		return append(b, "<D:lockentry><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>"+
+			"<D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>"...), true
 	}},
-	{nsDAV, "lockdiscovery", true, func(p *pctx, r *res) (string, bool) {
+	{ns: nsDAV, local: "lockdiscovery", all: true, get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		if r.lockP == "-" {
-			return "", false
+			return b, false
 		}
-		var b strings.Builder
-		for _, l := range p.locksFor(r.lockP) {
-			writeActiveLock(&b, &l, p.t.base)
+		var sb strings.Builder
+		for _, l := range p.locksFor(r.lockPath()) {
+			writeActiveLock(&sb, &l, p.t.base)
 		}
-		return b.String(), true
+		return append(b, sb.String()...), true
 	}},
-	{nsDAV, "quota-available-bytes", false, func(p *pctx, r *res) (string, bool) {
+	{ns: nsDAV, local: "quota-available-bytes", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		if !r.dir || r.node == nil || r.node.TrashedAt != nil {
-			return "", false
+			return b, false
 		}
 		used, quota := p.usage()
 		if quota == 0 {
-			return strconv.FormatInt(freeBytes(p.h.files.Blobs().Dir()), 10), true
+			return strconv.AppendInt(b, freeBytes(p.h.files.Blobs().Dir()), 10), true
 		}
-		return strconv.FormatInt(max(quota-used, 0), 10), true
+		return strconv.AppendInt(b, max(quota-used, 0), 10), true
 	}},
-	{nsDAV, "quota-used-bytes", false, func(p *pctx, r *res) (string, bool) {
+	{ns: nsDAV, local: "quota-used-bytes", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		if !r.dir || r.node == nil || r.node.TrashedAt != nil {
-			return "", false
+			return b, false
 		}
 		used, _ := p.usage()
-		return strconv.FormatInt(used, 10), true
+		return strconv.AppendInt(b, used, 10), true
 	}},
-	{nsDAV, "current-user-privilege-set", false, func(p *pctx, r *res) (string, bool) {
-		var b strings.Builder
+	{ns: nsDAV, local: "current-user-privilege-set", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		for _, priv := range acl.Privileges(r.level, r.dir) {
-			b.WriteString("<D:privilege><D:" + string(priv) + "/></D:privilege>")
+			b = append(b, "<D:privilege><D:"...)
+			b = append(b, priv...)
+			b = append(b, "/></D:privilege>"...)
 		}
-		return b.String(), true
+		return b, true
 	}},
-	{nsDAV, "current-user-principal", false, func(p *pctx, r *res) (string, bool) {
-		return "<D:href>" + esc(p.h.principal+escapeSegment(p.who.Login)+"/") + "</D:href>", true
+	{ns: nsDAV, local: "current-user-principal", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
+		b = append(b, "<D:href>"...)
+		b = appendEsc(b, p.h.principal+escapeSegment(p.who.Login)+"/")
+		return append(b, "</D:href>"...), true
 	}},
-	{nsDAV, "owner", false, func(p *pctx, r *res) (string, bool) { return "", false }},
-	{nsOC, "fileid", false, func(p *pctx, r *res) (string, bool) {
+	{ns: nsDAV, local: "owner", get: func(p *pctx, r *res, b []byte) ([]byte, bool) { return b, false }},
+	{ns: nsOC, local: "fileid", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		if r.node == nil {
-			return "", false
+			return b, false
 		}
-		return strconv.FormatInt(r.node.ID, 10), true
+		return strconv.AppendInt(b, r.node.ID, 10), true
 	}},
-	{nsOC, "id", false, func(p *pctx, r *res) (string, bool) {
+	{ns: nsOC, local: "id", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		if r.node == nil {
-			return "", false
+			return b, false
 		}
-		return strconv.FormatInt(r.node.ID, 10), true
+		return strconv.AppendInt(b, r.node.ID, 10), true
 	}},
-	{nsOC, "permissions", false, func(p *pctx, r *res) (string, bool) {
+	{ns: nsOC, local: "permissions", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		if r.node == nil || r.version != nil {
-			return "", false
+			return b, false
 		}
-		return permissions(r.node), true
+		return append(b, permissions(r.node)...), true
 	}},
-	{nsOC, "size", false, func(p *pctx, r *res) (string, bool) {
+	{ns: nsOC, local: "size", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		if r.node == nil || r.dir {
-			return "", false
+			return b, false
 		}
-		return strconv.FormatInt(r.node.Size, 10), true
+		return strconv.AppendInt(b, r.node.Size, 10), true
 	}},
-	{nsNC, "trashbin-filename", false, func(p *pctx, r *res) (string, bool) {
+	{ns: nsNC, local: "trashbin-filename", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		if r.node == nil || r.node.TrashedAt == nil {
-			return "", false
+			return b, false
 		}
-		return esc(r.node.Name), true
+		return appendEsc(b, r.node.Name), true
 	}},
-	{nsNC, "trashbin-original-location", false, func(p *pctx, r *res) (string, bool) {
+	{ns: nsNC, local: "trashbin-original-location", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		if r.node == nil || r.node.TrashedAt == nil {
-			return "", false
+			return b, false
 		}
-		return esc(strings.TrimPrefix(r.node.TrashPath, "/")), true
+		return appendEsc(b, strings.TrimPrefix(r.node.TrashPath, "/")), true
 	}},
-	{nsNC, "trashbin-deletion-time", false, func(p *pctx, r *res) (string, bool) {
+	{ns: nsNC, local: "trashbin-deletion-time", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		if r.node == nil || r.node.TrashedAt == nil {
-			return "", false
+			return b, false
 		}
-		return strconv.FormatInt(r.node.TrashedAt.Unix(), 10), true
+		return strconv.AppendInt(b, r.node.TrashedAt.Unix(), 10), true
 	}},
-	{nsNC, "version-author", false, func(p *pctx, r *res) (string, bool) {
+	{ns: nsNC, local: "version-author", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		if r.version == nil || r.version.AuthorID == nil {
-			return "", false
+			return b, false
 		}
-		return strconv.FormatInt(*r.version.AuthorID, 10), true
+		return strconv.AppendInt(b, *r.version.AuthorID, 10), true
 	}},
 }
 
 var liveIndex = func() map[xml.Name]*liveProp {
 	m := map[xml.Name]*liveProp{}
 	for i := range liveProps {
-		m[xml.Name{Space: liveProps[i].ns, Local: liveProps[i].local}] = &liveProps[i]
+		lp := &liveProps[i]
+		lp.open, lp.close, lp.empty = tags(lp.ns, lp.local)
+		m[xml.Name{Space: lp.ns, Local: lp.local}] = lp
 	}
 	return m
 }()
+
+// tags returns the start, end and empty-element tags of a property.
+func tags(ns, local string) (open, close, empty string) {
+	var o, e strings.Builder
+	close = openTag(&o, ns, local)
+	emptyTag(&e, ns, local)
+	return o.String(), close, e.String()
+}
+
+// appendHTTPDate appends t in the format of HTTP dates (http.TimeFormat).
+func appendHTTPDate(b []byte, t time.Time) []byte {
+	const days, months = "SunMonTueWedThuFriSat", "JanFebMarAprMayJunJulAugSepOctNovDec"
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(b, http.TimeFormat)
+	}
+	wd := int(t.Weekday()) * 3
+	two := func(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
+	b = append(b, days[wd:wd+3]...)
+	b = append(b, ", "...)
+	b = two(b, d)
+	b = append(b, ' ')
+	b = append(b, months[(int(mo)-1)*3:int(mo)*3]...)
+	b = append(b, ' ')
+	b = two(two(b, y/100), y%100)
+	b = append(b, ' ')
+	b = two(b, h)
+	b = append(b, ':')
+	b = two(b, mi)
+	b = append(b, ':')
+	b = two(b, s)
+	return append(b, " GMT"...)
+}
 
 func writeActiveLock(b *strings.Builder, l *files.Lock, base string) {
 	scope := "exclusive"
@@ -333,45 +415,98 @@ func (q *propfindReq) needDead() bool {
 	return false
 }
 
-// writeMultistatus streams the answer to q for rs.
-func (h *handler) writeMultistatus(w http.ResponseWriter, p *pctx, q *propfindReq, rs []res) {
-	dead := map[int64][]files.Prop{}
-	if q.needDead() {
-		var ids []int64
+// multistatus writes the answer to a PROPFIND, resources after
+// resources: a folder's listing streams out as it is read.
+type multistatus struct {
+	h       *handler
+	w       http.ResponseWriter
+	p       *pctx
+	q       *propfindReq
+	props   []*liveProp // allprop and propname: what each resource may show
+	asked   []askedProp // prop: what was asked, in order
+	b       *bufio.Writer
+	val     []byte // a value being formatted
+	missing []xml.Name
+	ids     []int64
+	started bool
+}
+
+// askedProp is a property a prop request names.
+type askedProp struct {
+	name               xml.Name
+	live               *liveProp // nil: a dead property (or none)
+	open, close, empty string
+}
+
+func (h *handler) newMultistatus(w http.ResponseWriter, p *pctx, q *propfindReq) *multistatus {
+	m := &multistatus{h: h, w: w, p: p, q: q}
+	switch q.mode {
+	case "propname":
+		for i := range liveProps {
+			m.props = append(m.props, &liveProps[i])
+		}
+	case "allprop":
+		for i := range liveProps {
+			if lp := &liveProps[i]; lp.all || containsName(q.include, lp.ns, lp.local) {
+				m.props = append(m.props, lp)
+			}
+		}
+	default:
+		for _, n := range q.names {
+			a := askedProp{name: n, live: liveIndex[n]}
+			if a.live != nil {
+				a.open, a.close, a.empty = a.live.open, a.live.close, a.live.empty
+			} else {
+				a.open, a.close, a.empty = tags(n.Space, n.Local)
+			}
+			m.asked = append(m.asked, a)
+		}
+	}
+	return m
+}
+
+// write answers for rs. An error (reading dead properties, or the client
+// gone) before anything is written leaves the answer to the caller.
+func (m *multistatus) write(rs []res) error {
+	var dead map[int64][]files.Prop
+	if m.q.needDead() {
+		m.ids = m.ids[:0]
 		for _, r := range rs {
 			if r.node != nil && r.version == nil {
-				ids = append(ids, r.node.ID)
+				m.ids = append(m.ids, r.node.ID)
 			}
 		}
 		var err error
-		if dead, err = h.files.Props(p.ctx, ids...); err != nil {
-			h.fail(w, p.r, p.r.URL.Path, err)
-			return
+		if dead, err = m.h.files.Props(m.p.ctx, m.ids...); err != nil {
+			return err
 		}
 	}
-	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-	if q.minimal {
-		w.Header().Set("Preference-Applied", "return=minimal")
-	}
-	w.WriteHeader(http.StatusMultiStatus)
-	b := bufio.NewWriterSize(w, 64<<10)
-	defer b.Flush()
-	b.WriteString(multistatusOpen)
+	m.start()
+	b := m.b
 	for i := range rs {
 		r := &rs[i]
 		b.WriteString("<D:response><D:href>")
-		xmlEscape(b, r.href)
+		if r.kid {
+			b.WriteString(r.href)
+			m.val = appendHrefSegment(m.val[:0], r.node.Name)
+			if r.dir {
+				m.val = append(m.val, '/')
+			}
+			b.Write(m.val)
+		} else {
+			xmlEscape(b, r.href)
+		}
 		b.WriteString("</D:href>")
 		var deadProps []files.Prop
 		if r.node != nil && r.version == nil {
 			deadProps = dead[r.node.ID]
 		}
-		switch q.mode {
+		switch m.q.mode {
 		case "propname":
 			b.WriteString("<D:propstat><D:prop>")
-			for _, lp := range liveProps {
-				if _, ok := lp.get(p, r); ok {
-					emptyTag(b, lp.ns, lp.local)
+			for _, lp := range m.props {
+				if _, ok := lp.get(m.p, r, m.val[:0]); ok {
+					b.WriteString(lp.empty)
 				}
 			}
 			for _, d := range deadProps {
@@ -380,11 +515,10 @@ func (h *handler) writeMultistatus(w http.ResponseWriter, p *pctx, q *propfindRe
 			b.WriteString("</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>")
 		case "allprop":
 			b.WriteString("<D:propstat><D:prop>")
-			for _, lp := range liveProps {
-				if lp.all || containsName(q.include, lp.ns, lp.local) {
-					if v, ok := lp.get(p, r); ok {
-						writeProp(b, lp.ns, lp.local, v)
-					}
+			for _, lp := range m.props {
+				var ok bool
+				if m.val, ok = lp.get(m.p, r, m.val[:0]); ok {
+					m.writeValue(lp.open, lp.close, lp.empty, m.val)
 				}
 			}
 			for _, d := range deadProps {
@@ -392,24 +526,26 @@ func (h *handler) writeMultistatus(w http.ResponseWriter, p *pctx, q *propfindRe
 			}
 			b.WriteString("</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>")
 		default:
-			var missing []xml.Name
+			m.missing = m.missing[:0]
 			b.WriteString("<D:propstat><D:prop>")
-			for _, n := range q.names {
-				if lp, ok := liveIndex[n]; ok {
-					if v, ok := lp.get(p, r); ok {
-						writeProp(b, n.Space, n.Local, v)
+			for i := range m.asked {
+				a := &m.asked[i]
+				if a.live != nil {
+					var ok bool
+					if m.val, ok = a.live.get(m.p, r, m.val[:0]); ok {
+						m.writeValue(a.open, a.close, a.empty, m.val)
 						continue
 					}
-				} else if d := findProp(deadProps, n); d != nil {
+				} else if d := findProp(deadProps, a.name); d != nil {
 					writeProp(b, d.Namespace, d.Name, d.Value)
 					continue
 				}
-				missing = append(missing, n)
+				m.missing = append(m.missing, a.name)
 			}
 			b.WriteString("</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>")
-			if len(missing) > 0 && !q.minimal {
+			if len(m.missing) > 0 && !m.q.minimal {
 				b.WriteString("<D:propstat><D:prop>")
-				for _, n := range missing {
+				for _, n := range m.missing {
 					if validLocal(n.Local) {
 						emptyTag(b, n.Space, n.Local)
 					}
@@ -419,7 +555,52 @@ func (h *handler) writeMultistatus(w http.ResponseWriter, p *pctx, q *propfindRe
 		}
 		b.WriteString("</D:response>")
 	}
-	b.WriteString("</D:multistatus>")
+	_, err := b.Write(nil) // the first write error, if any
+	return err
+}
+
+func (m *multistatus) writeValue(open, close, empty string, v []byte) {
+	if len(v) == 0 {
+		m.b.WriteString(empty)
+		return
+	}
+	m.b.WriteString(open)
+	m.b.Write(v)
+	m.b.WriteString(close)
+}
+
+// start sends the status and the opening of the document, once.
+func (m *multistatus) start() {
+	if m.started {
+		return
+	}
+	m.started = true
+	m.w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	if m.q.minimal {
+		m.w.Header().Set("Preference-Applied", "return=minimal")
+	}
+	m.w.WriteHeader(http.StatusMultiStatus)
+	m.b = bufio.NewWriterSize(m.w, 64<<10)
+	m.b.WriteString(multistatusOpen)
+}
+
+// end closes the document.
+func (m *multistatus) end() {
+	m.start()
+	m.b.WriteString("</D:multistatus>")
+	m.b.Flush()
+}
+
+// writeMultistatus answers q for rs.
+func (h *handler) writeMultistatus(w http.ResponseWriter, p *pctx, q *propfindReq, rs []res) {
+	m := h.newMultistatus(w, p, q)
+	if err := m.write(rs); err != nil {
+		if !m.started {
+			h.fail(w, p.r, p.r.URL.Path, err)
+		}
+		return
+	}
+	m.end()
 }
 
 func containsName(ns []xml.Name, space, local string) bool {
@@ -448,6 +629,25 @@ func writeProp(b *bufio.Writer, ns, local, inner string) {
 	end := openTag(b, ns, local)
 	b.WriteString(inner)
 	b.WriteString(end)
+}
+
+// appendHrefSegment appends name as one segment of an escaped URL path,
+// escaped again for XML: what xmlEscape(escapeSegment(name)) writes.
+func appendHrefSegment(b []byte, name string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9':
+			b = append(b, c)
+		case c == '-' || c == '_' || c == '.' || c == '~' || c == '$' || c == ':' || c == '=' || c == '@':
+			b = append(b, c)
+		case c == '&':
+			b = append(b, "&amp;"...)
+		default:
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return b
 }
 
 // nodeRes describes node n of t's tree at p.
@@ -487,25 +687,44 @@ func (h *handler) propfind(w http.ResponseWriter, r *http.Request, who core.Subj
 		h.fail(w, r, r.URL.Path, err)
 		return
 	}
-	rs := []res{t.nodeRes(n, t.path)}
+	p := &pctx{h: h, r: r, ctx: r.Context(), who: who, t: t}
+	m := h.newMultistatus(w, p, q)
+	self := []res{t.nodeRes(n, t.path)}
 	if depth == depth1 && n.IsDir {
-		kids, err := h.files.Children(r.Context(), who, n)
+		// Children's hrefs and lock paths extend the folder's.
+		hrefBase, lockBase := esc(t.href(t.path, true)), t.path.String()+"/"
+		rs := make([]res, 0, 512)
+		err := h.files.ListChildren(r.Context(), who, n, func(kids []files.Node) error {
+			if self != nil {
+				if err := m.write(self); err != nil {
+					return err
+				}
+				self = nil
+			}
+			rs = rs[:0]
+			for i := range kids {
+				k := &kids[i]
+				rs = append(rs, res{href: hrefBase, node: k, dir: k.IsDir, lockP: lockBase, kid: true, level: k.Level})
+			}
+			return m.write(rs)
+		})
 		if err != nil {
+			if !m.started {
+				h.fail(w, r, r.URL.Path, err)
+				return
+			}
+			// Half an answer is out: cut the connection rather than let
+			// the client take it for all of it.
+			panic(http.ErrAbortHandler)
+		}
+	}
+	if self != nil {
+		if err := m.write(self); err != nil {
 			h.fail(w, r, r.URL.Path, err)
 			return
 		}
-		// Children's hrefs and lock paths extend the folder's, computed once.
-		hrefBase, lockBase := t.href(t.path, true), t.path.String()+"/"
-		for i := range kids {
-			k := &kids[i]
-			href := hrefBase + escapeSegment(k.Name)
-			if k.IsDir {
-				href += "/"
-			}
-			rs = append(rs, res{href: href, node: k, dir: k.IsDir, display: k.Name, lockP: lockBase + k.Name, level: k.Level})
-		}
 	}
-	h.writeMultistatus(w, &pctx{h: h, r: r, ctx: r.Context(), who: who, t: t}, q, rs)
+	m.end()
 }
 
 // serveHome answers the virtual collections /dav/files/ and /dav/spaces/.
