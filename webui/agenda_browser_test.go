@@ -17,9 +17,9 @@ import (
 )
 
 // TestBrowserAgendaContacts: in Chromium, the agenda's week and month
-// views show the events of two calendars, turning one off hides its
-// events, an event offers its video call, and the contacts page shows a
-// card's address with its map.
+// views show the events of two calendars, its form adds one, turning a
+// calendar off hides its events, an event offers its video call, and
+// the contacts page shows a card's address with its map.
 func TestBrowserAgendaContacts(t *testing.T) {
 	if _, err := exec.LookPath(chromium); err != nil {
 		t.Fatalf("%s is missing (make test installs Debian's chromium): %v", chromium, err)
@@ -52,6 +52,13 @@ func TestBrowserAgendaContacts(t *testing.T) {
 			t.Errorf("the week lacks %q:\n%s", s, week)
 		}
 	}
+	run(t, ctx, "add an event with the agenda's form",
+		chromedp.Click(`#agenda-new summary`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#ne-summary`, chromedp.ByQuery),
+		chromedp.SendKeys(`#ne-summary`, "Made in the browser", chromedp.ByQuery),
+		chromedp.Click(`#ne-create`, chromedp.ByQuery),
+		chromedp.WaitVisible(`//div[@id="agenda-week"]//a[contains(., "Made in the browser")]`, chromedp.BySearch),
+	)
 	work := fmt.Sprintf(`#agenda-month a[data-cal="%d"]`, w.work.ContainerID)
 	team := fmt.Sprintf(`#agenda-month a[data-cal="%d"]`, w.team.ContainerID)
 	run(t, ctx, "the month view",

@@ -395,3 +395,84 @@ func TestContactsPage(t *testing.T) {
 		mustHave(t, "ada in French", body, "Voir sur OpenStreetMap", "travail", "Carnet d'adresses")
 	})
 }
+
+// post sends a form as who (Basic authentication: no session, so no
+// CSRF token is involved) and returns the status and the redirect.
+func (w *agendaWorld) post(t *testing.T, who, path string, form url.Values) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", w.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(who, "password-"+who)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location")
+}
+
+// TestAgendaCreateEvent: the agenda's form adds an event to a calendar
+// the reader may add to, in her zone; the server refuses the others,
+// whatever the page offered.
+func TestAgendaCreateEvent(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := startAgenda(t, db)
+		ctx := context.Background()
+		// Rob shares his calendar with Ann, read only
+		if err := acl.SetGrants(ctx, db, w.robs.ContainerID, []acl.Grant{{PrincipalKind: acl.PrincipalUser, PrincipalID: w.ann.AccountID, Level: acl.Read}}); err != nil {
+			t.Fatal(err)
+		}
+		_, body, _ := w.get(t, "ann", "/s/team/agenda?view=week&date=2026-03-10")
+		mustHave(t, "week", body, "Rob private", fmt.Sprintf(`<option value="%d">`, w.team.ContainerID))
+		mustLack(t, "week", body, fmt.Sprintf(`<option value="%d">`, w.robs.ContainerID))
+
+		form := func(cal int64, kv ...string) url.Values {
+			f := url.Values{"calendar": {fmt.Sprint(cal)}, "date": {"2026-03-12"}, "summary": {"Retro"}, "start": {"16:00"}, "end": {"17:00"}}
+			for i := 0; i+1 < len(kv); i += 2 {
+				f.Set(kv[i], kv[i+1])
+			}
+			return f
+		}
+		code, loc := w.post(t, "ann", "/s/team/agenda", form(w.team.ContainerID))
+		if code != 303 || loc != "/s/team/agenda?date=2026-03-12&view=week" {
+			t.Fatalf("create: %d %s", code, loc)
+		}
+		w.post(t, "ann", "/s/team/agenda", form(w.work.ContainerID, "summary", "Holiday", "allday", "on", "date", "2026-03-13"))
+		w.post(t, "ann", "/s/team/agenda", form(w.work.ContainerID, "summary", "Night watch", "start", "23:00", "end", "01:00", "date", "2026-03-14"))
+		_, body, _ = w.get(t, "ann", "/s/team/agenda?view=week&date=2026-03-10")
+		text := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(body, "")
+		mustHave(t, "week", text, "16:00–17:00 Retro", "all day Holiday", "23:00–⋯ Night watch", "⋯–01:00 Night watch")
+		// the event is a CalDAV object like any other
+		team, _ := w.cal.ByID(ctx, w.ann, w.team.ContainerID)
+		objs, _ := w.cal.List(ctx, team)
+		found := false
+		for _, o := range objs {
+			if strings.HasSuffix(o.Name, "@plaza.ics") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no object for the new event among %+v", objs)
+		}
+
+		for _, c := range []struct {
+			name string
+			who  string
+			form url.Values
+			want int
+		}{
+			{"a calendar shared read-only", "ann", form(w.robs.ContainerID), 403},
+			{"another space's calendar", "ann", form(w.lab.ContainerID), 404},
+			{"someone else's unshared calendar", "rob", form(w.work.ContainerID), 404},
+			{"no title", "ann", form(w.team.ContainerID, "summary", " "), 400},
+			{"bad time", "ann", form(w.team.ContainerID, "start", "25:00"), 400},
+			{"bad day", "ann", form(w.team.ContainerID, "date", "12/03/2026"), 400},
+			{"no calendar", "ann", form(0, "calendar", "x"), 400},
+		} {
+			if code, _ := w.post(t, c.who, "/s/"+map[string]string{"ann": "team", "rob": "lab"}[c.who]+"/agenda", c.form); code != c.want {
+				t.Errorf("%s: %d, want %d", c.name, code, c.want)
+			}
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"plaza/core"
+	"plaza/core/acl"
 	"plaza/core/calendar"
 	"plaza/core/contacts"
 )
@@ -28,6 +29,7 @@ type AgendaOptions struct {
 func (s *server) agendaRoutes(mux *http.ServeMux) {
 	if s.Calendar != nil {
 		mux.HandleFunc("GET /s/{slug}/agenda", s.agendaPage)
+		mux.HandleFunc("POST /s/{slug}/agenda", s.agendaEventCreate)
 		mux.HandleFunc("GET /s/{slug}/agenda/{cal}/{name}", s.agendaEventPage)
 	}
 	if s.Contacts != nil {
@@ -80,10 +82,11 @@ func colorOf(c *calendar.Collection, i int) string {
 
 // agendaCal is a calendar in the agenda's legend.
 type agendaCal struct {
-	ID    int64
-	Name  string
-	Color string
-	On    bool
+	ID     int64
+	Name   string
+	Color  string
+	On     bool
+	CanAdd bool // the reader may add events to it
 }
 
 // agendaItem is an occurrence placed on one day.
@@ -210,13 +213,17 @@ func (s *server) agendaPage(w http.ResponseWriter, r *http.Request) {
 			chosen[id] = true
 		}
 	}
-	var legend []agendaCal
+	var legend, writable []agendaCal
 	var shown []calendar.Collection
 	byID := map[int64]agendaCal{}
 	for i := range cals {
 		c := &cals[i]
-		ac := agendaCal{ID: c.ContainerID, Name: c.Name, Color: colorOf(c, i), On: !st.Sel || chosen[c.ContainerID]}
+		ac := agendaCal{ID: c.ContainerID, Name: c.Name, Color: colorOf(c, i), On: !st.Sel || chosen[c.ContainerID],
+			CanAdd: acl.Allows(c.Level, true, acl.PrivBind)}
 		legend = append(legend, ac)
+		if ac.CanAdd {
+			writable = append(writable, ac)
+		}
 		byID[ac.ID] = ac
 		if ac.On {
 			shown = append(shown, *c)
@@ -276,7 +283,7 @@ func (s *server) agendaPage(w http.ResponseWriter, r *http.Request) {
 	}
 	data := map[string]any{
 		"View": st.View, "Date": st.Date.Format(time.DateOnly), "Title": title, "Days": days,
-		"Calendars": legend, "Unreadable": ag.Unreadable, "Zone": loc.String(),
+		"Calendars": legend, "Writable": writable, "Unreadable": ag.Unreadable, "Zone": loc.String(),
 		"Prev": st.query(st.View, step(st.View, st.Date, -1)), "Next": st.query(st.View, step(st.View, st.Date, 1)),
 		"Today": st.query(st.View, today),
 		"Views": map[string]string{"day": st.query("day", st.Date), "week": st.query("week", st.Date), "month": st.query("month", st.Date)},
@@ -407,4 +414,67 @@ func (s *server) agendaEventPage(w http.ResponseWriter, r *http.Request) {
 		"PlaceMap": s.mapSearch(o.Location),
 	}
 	s.render(w, r, http.StatusOK, "agendaevent", v)
+}
+
+// agendaEventCreate adds a simple event from the agenda's form: a title,
+// a day, and either "all day" or a start and end time in the reader's
+// zone (an end at or before the start is on the next day).
+func (s *server) agendaEventCreate(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.moduleView(w, r, core.ModCalendar, "agenda.title")
+	if !ok {
+		return
+	}
+	if err := s.parseForm(w, r); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	ctx, who := r.Context(), core.SubjectFrom(r.Context())
+	loc := readerZone(v)
+	f := r.PostForm
+	id, err := strconv.ParseInt(f.Get("calendar"), 10, 64)
+	if err != nil {
+		s.pageError(w, r, invalid("choose a calendar"))
+		return
+	}
+	c, err := s.Calendar.ByID(ctx, who, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if c.SpaceID != nil && *c.SpaceID != v.Space.ID {
+		s.pageError(w, r, fmt.Errorf("calendar: %w", core.ErrNotFound))
+		return
+	}
+	day, err := time.ParseInLocation(time.DateOnly, f.Get("date"), loc)
+	if err != nil || day.Year() < 1900 || day.Year() > 9000 {
+		s.pageError(w, r, invalid("date must be YYYY-MM-DD"))
+		return
+	}
+	e := calendar.NewEvent{Summary: f.Get("summary"), Location: f.Get("location"), Description: f.Get("description")}
+	if f.Get("allday") != "" {
+		e.AllDay, e.Start, e.End = true, day, day.AddDate(0, 0, 1)
+	} else {
+		at := func(field string) (time.Time, error) {
+			hm, err := time.Parse("15:04", f.Get(field))
+			if err != nil {
+				return time.Time{}, invalid(field + " must be HH:MM")
+			}
+			return time.Date(day.Year(), day.Month(), day.Day(), hm.Hour(), hm.Minute(), 0, 0, loc), nil
+		}
+		if e.Start, err = at("start"); err == nil {
+			e.End, err = at("end")
+		}
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		if !e.End.After(e.Start) {
+			e.End = time.Date(day.Year(), day.Month(), day.Day()+1, e.End.Hour(), e.End.Minute(), 0, 0, loc)
+		}
+	}
+	if _, err := s.Calendar.AddEvent(ctx, who, c, e); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+v.Space.Slug+"/agenda"+agendaState{}.query("week", day), http.StatusSeeOther)
 }
