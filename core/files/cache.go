@@ -24,8 +24,9 @@ type listCache struct {
 }
 
 type cachedList struct {
-	etag  string
-	files []Node // and subfolders
+	etag    string
+	batches [][]Node // files and subfolders, as read
+	count   int
 }
 
 func newListCache(min int) *listCache {
@@ -38,9 +39,9 @@ func newListCache(min int) *listCache {
 	return &listCache{min: min, m: map[int64]cachedList{}}
 }
 
-// get returns the cached files of folder dir when its ETag still
-// matches. The slice is shared: callers copy what they change.
-func (c *listCache) get(dir *Node) ([]Node, bool) {
+// get returns the cached listing of folder dir when its ETag still
+// matches. It is shared: callers copy what they change.
+func (c *listCache) get(dir *Node) ([][]Node, bool) {
 	if c.min == 0 || dir.ETag == "" {
 		return nil, false
 	}
@@ -50,7 +51,7 @@ func (c *listCache) get(dir *Node) ([]Node, bool) {
 	if !ok || e.etag != dir.ETag {
 		return nil, false
 	}
-	return e.files, true
+	return e.batches, true
 }
 
 // wants reports whether a listing of n files of dir is worth keeping.
@@ -58,23 +59,23 @@ func (c *listCache) wants(dir *Node, n int) bool {
 	return c.min > 0 && dir.ETag != "" && n >= c.min && n <= cacheMaxEntries
 }
 
-// put keeps files (which nobody changes afterwards) as the listing of
-// dir at its ETag, dropping other listings to stay within
-// cacheMaxEntries.
-func (c *listCache) put(dir *Node, files []Node) {
+// put keeps the count nodes of batches (which nobody changes afterwards)
+// as the listing of dir at its ETag, dropping other listings to stay
+// within cacheMaxEntries.
+func (c *listCache) put(dir *Node, batches [][]Node, count int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.m[dir.ID]; ok {
-		c.total -= len(old.files)
+		c.total -= old.count
 		delete(c.m, dir.ID)
 	}
 	for id, e := range c.m {
-		if c.total+len(files) <= cacheMaxEntries {
+		if c.total+count <= cacheMaxEntries {
 			break
 		}
-		c.total -= len(e.files)
+		c.total -= e.count
 		delete(c.m, id)
 	}
-	c.m[dir.ID] = cachedList{etag: dir.ETag, files: files}
-	c.total += len(files)
+	c.m[dir.ID] = cachedList{etag: dir.ETag, batches: batches, count: count}
+	c.total += count
 }

@@ -121,7 +121,7 @@ type Node struct {
 	IsDir       bool   `bun:",notnull"`
 	Name        string
 	AuthorID    *int64 `bun:",nullzero"`
-	BlobHash    string
+	BlobHash    string // empty in a listing (Children): look the node up to open it
 	Size        int64
 	ContentType string
 	ETag        string `bun:"etag"`

@@ -2,8 +2,10 @@ package files
 
 import (
 	"context"
-	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -19,6 +21,7 @@ import (
 const listBatch = 500
 
 // Children lists the nodes in folder dir that who may read, by name.
+// Listed files carry no BlobHash: look one up to open it.
 func (s *Service) Children(ctx context.Context, who core.Subject, dir *Node) ([]Node, error) {
 	var out []Node
 	err := s.ListChildren(ctx, who, dir, func(b []Node) error {
@@ -38,13 +41,14 @@ func (s *Service) Children(ctx context.Context, who core.Subject, dir *Node) ([]
 func byName(a, b Node) int { return strings.Compare(a.Name, b.Name) }
 
 // ListChildren calls f with the nodes in folder dir that who may read, in
-// batches, by name. Files inherit their folder's grants, so the folder's
-// level is computed once for all of them (plus the author rule);
-// subfolders, which carry their own grants, are looked up with the ACL
-// expression. A large folder streams: another goroutine reads the next
-// batch while f handles one. f runs on the calling goroutine and must
-// neither keep nor change the nodes it is given (copy them); an error
-// from f stops the listing and is returned.
+// batches, by name, without BlobHash (no listing needs it, and reading
+// it costs a tenth of a large listing). Files inherit their folder's
+// grants, so the folder's level is computed once for all of them (plus
+// the author rule); subfolders, which carry their own grants, are looked
+// up with the ACL expression. A large folder streams: other goroutines
+// read the next batches while f handles one. f runs on the calling
+// goroutine and must neither keep nor change the nodes it is given (copy
+// them); an error from f stops the listing and is returned.
 func (s *Service) ListChildren(ctx context.Context, who core.Subject, dir *Node, f func([]Node) error) error {
 	var cl acl.Level
 	expr, args := acl.LevelSQL(who, "c", "")
@@ -140,7 +144,7 @@ func (s *Service) readableChildren(ctx context.Context, who core.Subject, dir *N
 // a cached listing, or batches a goroutine reads from the database. Files
 // come with their level; folders with their name and id only.
 type childSource struct {
-	cached []Node // shared with the cache: read only
+	cached [][]Node // shared with the cache: read only
 	level  func(*Node)
 	buf    []Node
 	ch     chan childBatch
@@ -155,8 +159,8 @@ type childBatch struct {
 // openChildren starts listing the children of dir, files given their
 // level.
 func (s *Service) openChildren(ctx context.Context, dir *Node, level func(*Node)) *childSource {
-	if files, ok := s.lists.get(dir); ok {
-		return &childSource{cached: files, level: level}
+	if batches, ok := s.lists.get(dir); ok {
+		return &childSource{cached: batches, level: level}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	src := &childSource{ch: make(chan childBatch, 2), cancel: cancel}
@@ -164,15 +168,14 @@ func (s *Service) openChildren(ctx context.Context, dir *Node, level func(*Node)
 	return src
 }
 
-// next returns the next batch of files; nil at the end.
+// next returns the next batch of children; nil at the end.
 func (src *childSource) next() ([]Node, error) {
 	if src.ch == nil {
 		if len(src.cached) == 0 {
 			return nil, nil
 		}
-		k := min(len(src.cached), listBatch)
-		src.buf = append(src.buf[:0], src.cached[:k]...)
-		src.cached = src.cached[k:]
+		src.buf = append(src.buf[:0], src.cached[0]...)
+		src.cached = src.cached[1:]
 		for i := range src.buf {
 			if !src.buf[i].IsDir {
 				src.level(&src.buf[i])
@@ -224,7 +227,7 @@ func (s *Service) readChildren(ctx context.Context, dir *Node, level func(*Node)
 	}
 	var err error
 	if s.db.Kind == store.Postgres {
-		err = s.scanChildren(ctx, dir, -1, emit)
+		err = s.scanChildren(ctx, dir, -1, nil, emit)
 	} else {
 		err = s.scanHalves(ctx, dir, emit)
 	}
@@ -233,29 +236,39 @@ func (s *Service) readChildren(ctx context.Context, dir *Node, level func(*Node)
 		return
 	}
 	if ctx.Err() == nil && s.lists.wants(dir, count) {
-		files := make([]Node, 0, count)
-		for _, b := range all {
-			files = append(files, b...)
-		}
-		s.lists.put(dir, files)
+		s.lists.put(dir, all, count)
 	}
 }
 
-// scanHalves reads the children of dir as two halves, odd and even ids,
-// on two connections at once, and merges them by name: with SQLite,
-// decoding rows is what the listing of a large folder waits for, and one
-// goroutine does it at a time per query. Each half is one query, so a
-// node renamed meanwhile shows once, at one of its names.
+// scanHalves reads the children of dir as two halves (alternate blocks
+// of 256 ids) on two connections at once, and merges them by name: with
+// SQLite, decoding rows is what the listing of a large folder waits for,
+// and one goroutine does it at a time per query. Each half is one query,
+// and ids do not change, so a node renamed meanwhile shows once, at one
+// of its names. The halves' batches go back to their reader once merged.
 func (s *Service) scanHalves(ctx context.Context, dir *Node, emit func([]Node) bool) error {
 	ctx, cancel := context.WithCancel(ctx)
-	var halves [2]chan childBatch
+	type half struct {
+		batches chan childBatch
+		free    chan []Node
+	}
+	var halves [2]half
 	for i := range halves {
-		halves[i] = make(chan childBatch, 2)
+		h := half{batches: make(chan childBatch, 2), free: make(chan []Node, 3)}
+		halves[i] = h
 		go func() {
-			defer close(halves[i])
-			err := s.scanChildren(ctx, dir, i, func(b []Node) bool {
+			defer close(h.batches)
+			next := func() []Node {
 				select {
-				case halves[i] <- childBatch{nodes: b}:
+				case b := <-h.free:
+					return b[:0]
+				default:
+					return make([]Node, 0, listBatch)
+				}
+			}
+			err := s.scanChildren(ctx, dir, i, next, func(b []Node) bool {
+				select {
+				case h.batches <- childBatch{nodes: b}:
 					return true
 				case <-ctx.Done():
 					return false
@@ -263,7 +276,7 @@ func (s *Service) scanHalves(ctx context.Context, dir *Node, emit func([]Node) b
 			})
 			if err != nil {
 				select {
-				case halves[i] <- childBatch{err: err}:
+				case h.batches <- childBatch{err: err}:
 				case <-ctx.Done():
 				}
 			}
@@ -272,26 +285,36 @@ func (s *Service) scanHalves(ctx context.Context, dir *Node, emit func([]Node) b
 	defer func() {
 		cancel()
 		for _, h := range halves {
-			for range h {
+			for range h.batches {
 			}
 		}
 	}()
-	var cur [2][]Node
+	var cur, whole [2][]Node
 	var done [2]bool
 	fill := func(i int) error {
 		for len(cur[i]) == 0 && !done[i] {
-			b, ok := <-halves[i]
-			if !ok {
+			if whole[i] != nil {
+				select {
+				case halves[i].free <- whole[i]:
+				default:
+				}
+				whole[i] = nil
+			}
+			b, ok := <-halves[i].batches
+			switch {
+			case !ok:
 				done[i] = true
-			} else if b.err != nil {
+			case b.err != nil:
 				return b.err
-			} else {
-				cur[i] = b.nodes
+			default:
+				cur[i], whole[i] = b.nodes, b.nodes
 			}
 		}
 		return nil
 	}
-	out := make([]Node, 0, listBatch)
+	// Merged nodes are copies: their authors too, as the halves' buffers
+	// (which their AuthorID point into) are used again.
+	out, authors := make([]Node, 0, listBatch), make([]int64, listBatch)
 	for {
 		if err := fill(0); err != nil {
 			return err
@@ -311,75 +334,77 @@ func (s *Service) scanHalves(ctx context.Context, dir *Node, emit func([]Node) b
 		}
 		out = append(out, cur[i][0])
 		cur[i] = cur[i][1:]
+		if n := &out[len(out)-1]; n.AuthorID != nil {
+			authors[len(out)-1] = *n.AuthorID
+			n.AuthorID = &authors[len(out)-1]
+		}
 		if len(out) == listBatch {
 			if !emit(out) {
 				return ctx.Err()
 			}
-			out = make([]Node, 0, listBatch)
+			out, authors = make([]Node, 0, listBatch), make([]int64, listBatch)
 		}
 	}
 }
 
 // scanChildren reads the live children of dir by name (those with an id
-// of that parity, unless parity is -1) and calls batch with them (fresh
-// slices), until it returns false. It reads the columns a listing shows
-// of a file (the folder's root and container are its files' too); a
-// subfolder is read again, whole, when listed.
-func (s *Service) scanChildren(ctx context.Context, dir *Node, parity int, batch func([]Node) bool) error {
+// of that parity, unless parity is -1) and calls batch with them, in
+// slices from alloc (nil: fresh ones), until it returns false. It reads
+// the columns a listing shows of a file (the folder's root and container
+// are its files' too); a subfolder is read again, whole, when listed.
+func (s *Service) scanChildren(ctx context.Context, dir *Node, parity int, alloc func() []Node, batch func([]Node) bool) error {
+	if alloc == nil {
+		alloc = func() []Node { return make([]Node, 0, listBatch) }
+	}
 	stamps := `CAST(created_at AS TEXT), CAST(modified_at AS TEXT)` // parsed here: faster than in SQLite
 	if s.db.Kind == store.Postgres {
 		stamps = `created_at, modified_at`
 	}
 	where, args := "", []any{dir.ID}
 	if parity >= 0 {
-		where, args = " AND id % 2 = ?", append(args, parity)
+		// Halves by blocks of 256 ids: a table page holds rows of
+		// consecutive ids, so each half reads about half the pages.
+		where, args = " AND (id >> 8) % 2 = ?", append(args, int64(parity))
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name, is_dir, author_id, blob_hash, size, content_type, etag, `+stamps+
-		` FROM file_nodes WHERE parent_id = ? AND trashed_at IS NULL`+where+` ORDER BY name`, args...)
-	if err != nil {
-		return store.Translate(err)
-	}
-	defer rows.Close()
+	query := `SELECT id, name, is_dir, author_id, size, content_type, etag, ` + stamps +
+		` FROM file_nodes WHERE parent_id = ? AND trashed_at IS NULL` + where + ` ORDER BY name`
 	parent := dir.ID
-	b := make([]Node, 0, listBatch)
+	b := alloc()
 	authors := make([]int64, listBatch) // what AuthorID points to
-	var author sql.NullInt64
-	var created, modified sql.RawBytes
-	dest := []any{nil, nil, nil, &author, nil, nil, nil, nil, &created, &modified}
-	var createdAt, modifiedAt time.Time
-	if s.db.Kind == store.Postgres {
-		dest[8], dest[9] = &createdAt, &modifiedAt
-	}
-	for rows.Next() {
+	err := s.eachRow(ctx, query, args, 9, func(v []driver.Value) error {
 		b = append(b, Node{RootID: dir.RootID, ParentID: &parent, ContainerID: dir.ContainerID})
 		n := &b[len(b)-1]
-		dest[0], dest[1], dest[2], dest[4], dest[5], dest[6], dest[7] = &n.ID, &n.Name, &n.IsDir, &n.BlobHash, &n.Size, &n.ContentType, &n.ETag
-		if err := rows.Scan(dest...); err != nil {
-			return store.Translate(err)
-		}
-		if author.Valid {
-			authors[len(b)-1] = author.Int64
+		var err error
+		n.ID, n.Name, n.IsDir = valueInt(v[0]), valueString(v[1]), valueInt(v[2]) != 0
+		if v[3] != nil {
+			authors[len(b)-1] = valueInt(v[3])
 			n.AuthorID = &authors[len(b)-1]
 		}
-		if s.db.Kind == store.Postgres {
-			n.CreatedAt, n.ModifiedAt = createdAt.UTC(), modifiedAt.UTC()
-		} else {
-			if n.CreatedAt, err = parseStamp(created); err == nil {
-				n.ModifiedAt, err = parseStamp(modified)
+		n.Size, n.ContentType, n.ETag = valueInt(v[4]), valueString(v[5]), valueString(v[6])
+		if n.CreatedAt, err = valueTime(v[7]); err == nil {
+			c, _ := v[7].(string)
+			if m, _ := v[8].(string); c != "" && c == m {
+				n.ModifiedAt = n.CreatedAt // a file never changed since
+			} else {
+				n.ModifiedAt, err = valueTime(v[8])
 			}
-			if err != nil {
-				return fmt.Errorf("file %d: %w", n.ID, err)
-			}
+		}
+		if err != nil {
+			return fmt.Errorf("file %d: %w", n.ID, err)
 		}
 		if len(b) == listBatch {
 			if !batch(b) {
-				return ctx.Err()
+				return errStopped
 			}
-			b, authors = make([]Node, 0, listBatch), make([]int64, listBatch)
+			b, authors = alloc(), make([]int64, listBatch)
 		}
+		return nil
+	})
+	if err == errStopped {
+		return ctx.Err()
 	}
-	if err := rows.Err(); err != nil {
-		return store.Translate(err)
+	if err != nil {
+		return err
 	}
 	if len(b) > 0 && !batch(b) {
 		return ctx.Err()
@@ -387,51 +412,170 @@ func (s *Service) scanChildren(ctx context.Context, dir *Node, parity int, batch
 	return nil
 }
 
+var errStopped = errors.New("listing stopped")
+
+// eachRow runs query and calls f with every row, as the driver gives it
+// (f must not keep the slice). With SQLite it reads the driver's rows
+// directly: for a listing's narrow columns, database/sql's locking and
+// conversions of every value cost about as much as SQLite decoding it.
+func (s *Service) eachRow(ctx context.Context, query string, args []any, cols int, f func([]driver.Value) error) error {
+	vals := make([]driver.Value, cols)
+	if s.db.Kind == store.SQLite {
+		conn, err := s.db.DB.DB.Conn(ctx)
+		if err != nil {
+			return store.Translate(err)
+		}
+		defer conn.Close()
+		raw := false
+		err = conn.Raw(func(dc any) error {
+			qc, ok := dc.(driver.QueryerContext)
+			if !ok {
+				return nil
+			}
+			raw = true
+			named := make([]driver.NamedValue, len(args))
+			for i, a := range args {
+				named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+			}
+			rows, err := qc.QueryContext(ctx, query, named)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for {
+				if err := rows.Next(vals); err == io.EOF {
+					return nil
+				} else if err != nil {
+					return err
+				}
+				if err := f(vals); err != nil {
+					return err
+				}
+			}
+		})
+		if raw || err != nil {
+			if err == errStopped {
+				return err
+			}
+			return store.Translate(err)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return store.Translate(err)
+	}
+	defer rows.Close()
+	ptrs := make([]any, cols)
+	for i := range ptrs {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return store.Translate(err)
+		}
+		if err := f(vals); err != nil {
+			return err
+		}
+	}
+	return store.Translate(rows.Err())
+}
+
+// valueInt, valueString and valueTime read what SQLite's and PostgreSQL's
+// drivers give for integer, boolean, text and timestamp columns.
+func valueInt(v driver.Value) int64 {
+	switch v := v.(type) {
+	case int64:
+		return v
+	case bool:
+		if v {
+			return 1
+		}
+	}
+	return 0
+}
+
+func valueString(v driver.Value) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	}
+	return ""
+}
+
+func valueTime(v driver.Value) (time.Time, error) {
+	switch v := v.(type) {
+	case time.Time:
+		return v.UTC(), nil
+	case string:
+		return parseStamp(v)
+	case []byte:
+		return parseStamp(string(v))
+	}
+	return time.Time{}, fmt.Errorf("%w: time of type %T", core.ErrInvalid, v)
+}
+
 // parseStamp reads a time SQLite holds as text: as bun writes it
 // ("2006-01-02 15:04:05.999999+00:00") by hand, other forms through
 // time.Parse.
-func parseStamp(b []byte) (time.Time, error) {
-	num := func(s []byte) (int, bool) {
-		v := 0
-		for _, c := range s {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v, true
+func parseStamp(s string) (time.Time, error) {
+	if t, ok := parseUTCStamp(s); ok {
+		return t, nil
 	}
-	if len(b) >= 19 && b[4] == '-' && b[7] == '-' && (b[10] == ' ' || b[10] == 'T') && b[13] == ':' && b[16] == ':' {
-		y, ok1 := num(b[0:4])
-		mo, ok2 := num(b[5:7])
-		d, ok3 := num(b[8:10])
-		h, ok4 := num(b[11:13])
-		mi, ok5 := num(b[14:16])
-		sec, ok6 := num(b[17:19])
-		rest := b[19:]
-		ns := 0
-		if len(rest) > 0 && rest[0] == '.' {
-			i := 1
-			for ; i < len(rest) && rest[i] >= '0' && rest[i] <= '9'; i++ {
-				if i <= 9 {
-					ns = ns*10 + int(rest[i]-'0')
-				}
-			}
-			for k := i; k <= 9; k++ {
-				ns *= 10
-			}
-			rest = rest[i:]
-		}
-		utc := len(rest) == 0 || string(rest) == "Z" || string(rest) == "+00:00"
-		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && utc {
-			return time.Date(y, time.Month(mo), d, h, mi, sec, ns, time.UTC), nil
-		}
-	}
-	s := string(b)
 	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02T15:04:05.999999999-07:00"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("%w: unreadable time %q", core.ErrInvalid, s)
+}
+
+// parseUTCStamp reads "YYYY-MM-DD HH:MM:SS[.fraction]" in UTC (a 'T' for
+// the space, a "Z" or "+00:00" zone allowed).
+func parseUTCStamp(s string) (time.Time, bool) {
+	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	ok := true
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				ok = false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	y, mo, d, h, mi, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
+	if !ok || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	rest, ns := s[19:], 0
+	if len(rest) > 0 && rest[0] == '.' {
+		i := 1
+		for ; i < len(rest) && rest[i] >= '0' && rest[i] <= '9'; i++ {
+			if i <= 9 {
+				ns = ns*10 + int(rest[i]-'0')
+			}
+		}
+		for k := i; k <= 9; k++ {
+			ns *= 10
+		}
+		rest = rest[i:]
+	}
+	if rest != "" && rest != "Z" && rest != "+00:00" {
+		return time.Time{}, false
+	}
+	// Days since 1970-01-01 of the civil date (proleptic Gregorian).
+	if mo <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	doy := (153*((mo+9)%12)+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	days := int64(era)*146097 + int64(doe) - 719468
+	return time.Unix(days*86400+int64(h*3600+mi*60+sec), int64(ns)).UTC(), true
 }

@@ -32,6 +32,9 @@ func (s *Service) Open(n *Node) (*os.File, error) {
 	if n.IsDir {
 		return nil, fmt.Errorf("%w: a folder has no content", core.ErrInvalid)
 	}
+	if n.BlobHash == "" {
+		return nil, fmt.Errorf("%w: file %d as listed: look it up to open it", core.ErrInvalid, n.ID)
+	}
 	return s.blobs.Open(n.BlobHash)
 }
 
