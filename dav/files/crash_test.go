@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,6 +29,11 @@ const (
 	envCrashChild = "PLAZA_FILES_CRASH_CHILD"
 	envCrashDB    = "PLAZA_FILES_CRASH_DB" // SQLite data dir, or postgres:// URL
 	envCrashBlobs = "PLAZA_FILES_CRASH_BLOBS"
+	// envChildProfile names a directory: the child then answers
+	// /debug/profile/start?name=N and /debug/profile/stop, which write
+	// N.cpu, N.block, N.mutex and N.heap there and print the CPU time
+	// used in between (see TestBenchVsNginx).
+	envChildProfile = "PLAZA_FILES_CHILD_PROFILE"
 )
 
 // TestCrashChild is the server process TestKillDuringUpload starts (the
@@ -61,7 +68,54 @@ func serveChild(dbArg, blobDir string) error {
 		return err
 	}
 	fmt.Printf("ADDR %s\n", ln.Addr())
+	if dir := os.Getenv(envChildProfile); dir != "" {
+		h = profiled(h, dir)
+	}
 	return http.Serve(ln, h)
+}
+
+// profiled adds profiling endpoints in front of h: between start and stop
+// the child records a CPU profile and every blocking and contended event.
+func profiled(h http.Handler, dir string) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	var name string
+	var cpu *os.File
+	var usage syscall.Rusage
+	mux.HandleFunc("/debug/profile/start", func(w http.ResponseWriter, r *http.Request) {
+		name = r.URL.Query().Get("name")
+		f, err := os.Create(filepath.Join(dir, name+".cpu"))
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		cpu = f
+		syscall.Getrusage(syscall.RUSAGE_SELF, &usage) //nolint:errcheck
+		// One event per 10 µs blocked.
+		runtime.SetBlockProfileRate(10000)
+		runtime.SetMutexProfileFraction(10)
+	})
+	mux.HandleFunc("/debug/profile/stop", func(w http.ResponseWriter, r *http.Request) {
+		pprof.StopCPUProfile()
+		cpu.Close()
+		var now syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &now) //nolint:errcheck
+		ms := func(a, b syscall.Timeval) float64 { return float64(b.Nano()-a.Nano()) / 1e6 }
+		fmt.Fprintf(os.Stderr, "profile %s: user %.1f ms, system %.1f ms, %d voluntary and %d involuntary switches, %d major faults\n",
+			name, ms(usage.Utime, now.Utime), ms(usage.Stime, now.Stime), now.Nvcsw-usage.Nvcsw, now.Nivcsw-usage.Nivcsw, now.Majflt-usage.Majflt)
+		for _, p := range []string{"block", "mutex", "heap"} {
+			if f, err := os.Create(filepath.Join(dir, name+"."+p)); err == nil {
+				pprof.Lookup(p).WriteTo(f, 0) //nolint:errcheck
+				f.Close()
+			}
+		}
+		runtime.SetBlockProfileRate(0)
+		runtime.SetMutexProfileFraction(0)
+	})
+	return mux
 }
 
 // startChild runs the server in a child process over db and blobDir and

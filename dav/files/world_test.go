@@ -59,6 +59,13 @@ func server(db *store.DB, blobDir string, fo corefiles.Options, log *slog.Logger
 
 func newWorldIn(t testing.TB, db *store.DB, blobDir string, fo corefiles.Options) *world {
 	t.Helper()
+	return newWorldOver(t, db, blobDir, fo, true)
+}
+
+// newWorldOver serves db; with create it first adds the accounts and the
+// space, else it finds them (a database an earlier world filled).
+func newWorldOver(t testing.TB, db *store.DB, blobDir string, fo corefiles.Options, create bool) *world {
+	t.Helper()
 	ctx := context.Background()
 	mux, fs, bs, accts, err := server(db, blobDir, fo, coretest.Logger(t))
 	if err != nil {
@@ -67,19 +74,26 @@ func newWorldIn(t testing.TB, db *store.DB, blobDir string, fo corefiles.Options
 	w := &world{t: t, db: db, blobs: bs, files: fs, accts: accts,
 		spaces: space.New(db, nil), ids: map[string]int64{}}
 	for _, login := range []string{"alice", "bob", "carol"} {
-		a, err := w.accts.Create(ctx, account.NewAccount{Login: login, Password: password})
+		var a *account.Account
+		if create {
+			a, err = w.accts.Create(ctx, account.NewAccount{Login: login, Password: password})
+		} else {
+			a, err = w.accts.ByLogin(ctx, login)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
 		w.ids[login] = a.ID
 	}
-	if w.team, err = w.spaces.Create(ctx, space.NewSpace{Slug: "team", Name: "The Team"}); err != nil {
+	if !create {
+		if w.team, err = w.spaces.BySlug(ctx, "team"); err != nil {
+			t.Fatal(err)
+		}
+	} else if w.team, err = w.spaces.Create(ctx, space.NewSpace{Slug: "team", Name: "The Team"}); err != nil {
 		t.Fatal(err)
-	}
-	if err := w.spaces.SetMember(ctx, w.team.ID, w.ids["alice"], space.RoleAdmin); err != nil {
+	} else if err := w.spaces.SetMember(ctx, w.team.ID, w.ids["alice"], space.RoleAdmin); err != nil {
 		t.Fatal(err)
-	}
-	if err := w.spaces.SetMember(ctx, w.team.ID, w.ids["bob"], space.RoleMember); err != nil {
+	} else if err := w.spaces.SetMember(ctx, w.team.ID, w.ids["bob"], space.RoleMember); err != nil {
 		t.Fatal(err)
 	}
 	w.srv = httptest.NewServer(mux)
