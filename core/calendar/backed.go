@@ -79,21 +79,17 @@ func (s *Store) Project(ctx context.Context, tx bun.Tx, collectionID, objectID i
 			return 0, err
 		}
 		if len(names) > 0 {
-			if _, err := tx.NewRaw(`UPDATE dav_objects SET data = ?, etag = ?, component = ?, first_start = ?, last_end = ?,
-				busy = ?, updated_at = ? WHERE id = ?`, string(data), etag, m.Component, m.FirstStart, m.LastEnd, m.Busy, now, objectID).Exec(ctx); err != nil {
+			if err := updateObject(ctx, tx, objectID, data, etag, m, now); err != nil {
 				return 0, err
 			}
 			return objectID, logChange(ctx, tx, collectionID, names[0], false)
 		}
 		// the object went (its collection was rebuilt): make a new one
 	}
-	if err := tx.NewRaw(`INSERT INTO dav_objects (uid, component, data, etag, first_start, last_end, busy, author_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, m.UID, m.Component, string(data), etag, m.FirstStart, m.LastEnd,
-		m.Busy, authorID, now, now).Scan(ctx, &objectID); err != nil {
+	if objectID, err = insertObject(ctx, tx, data, etag, m, authorID, now); err != nil {
 		return 0, err
 	}
-	if _, err := tx.NewRaw(`INSERT INTO dav_members (collection_id, name, object_id, uid) VALUES (?, ?, ?, ?)`,
-		collectionID, name, objectID, m.UID).Exec(ctx); err != nil {
+	if err := addMember(ctx, tx, collectionID, name, objectID, m.UID); err != nil {
 		return 0, fmt.Errorf("%s: %w", name, store.Translate(err))
 	}
 	return objectID, logChange(ctx, tx, collectionID, name, false)

@@ -695,8 +695,7 @@ func (s *Store) Put(ctx context.Context, who core.Subject, c *Collection, name s
 			}
 		}
 		if exists {
-			if _, err := tx.NewRaw(`UPDATE dav_objects SET data = ?, etag = ?, component = ?, first_start = ?, last_end = ?,
-				busy = ?, updated_at = ? WHERE id = ?`, string(data), etag, m.Component, m.FirstStart, m.LastEnd, m.Busy, now, objectID).Exec(ctx); err != nil {
+			if err := updateObject(ctx, tx, objectID, data, etag, m, now); err != nil {
 				return err
 			}
 			// every collection holding the object sees the change
@@ -722,13 +721,12 @@ func (s *Store) Put(ctx context.Context, who core.Subject, c *Collection, name s
 		if !who.IsAnonymous() {
 			author = who.AccountID
 		}
-		if err := tx.NewRaw(`INSERT INTO dav_objects (uid, component, data, etag, first_start, last_end, busy, author_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, m.UID, m.Component, string(data), etag, m.FirstStart, m.LastEnd,
-			m.Busy, author, now, now).Scan(ctx, &objectID); err != nil {
+		id, err := insertObject(ctx, tx, data, etag, m, author, now)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.NewRaw(`INSERT INTO dav_members (collection_id, name, object_id, uid) VALUES (?, ?, ?, ?)`,
-			c.ContainerID, name, objectID, m.UID).Exec(ctx); err != nil {
+		objectID = id
+		if err := addMember(ctx, tx, c.ContainerID, name, objectID, m.UID); err != nil {
 			if errors.Is(store.Translate(err), core.ErrConflict) {
 				// UNIQUE (collection_id, uid): named after the transaction
 				return &Violation{Code: CodeUIDConflict, Err: core.ErrConflict,
@@ -756,6 +754,29 @@ func (s *Store) Put(ctx context.Context, who core.Subject, c *Collection, name s
 		return "", false, store.Translate(err)
 	}
 	return etag, created, nil
+}
+
+// updateObject replaces the data of object id and its index.
+func updateObject(ctx context.Context, tx bun.Tx, id int64, data []byte, etag string, m Meta, now time.Time) error {
+	_, err := tx.NewRaw(`UPDATE dav_objects SET data = ?, etag = ?, component = ?, first_start = ?, last_end = ?,
+		busy = ?, updated_at = ? WHERE id = ?`, string(data), etag, m.Component, m.FirstStart, m.LastEnd, m.Busy, now, id).Exec(ctx)
+	return err
+}
+
+// insertObject stores a new object (author may be nil) and returns its id.
+func insertObject(ctx context.Context, tx bun.Tx, data []byte, etag string, m Meta, author any, now time.Time) (int64, error) {
+	var id int64
+	err := tx.NewRaw(`INSERT INTO dav_objects (uid, component, data, etag, first_start, last_end, busy, author_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, m.UID, m.Component, string(data), etag, m.FirstStart, m.LastEnd,
+		m.Busy, author, now, now).Scan(ctx, &id)
+	return id, err
+}
+
+// addMember puts object id into a collection under name.
+func addMember(ctx context.Context, tx bun.Tx, collectionID int64, name string, id int64, uid string) error {
+	_, err := tx.NewRaw(`INSERT INTO dav_members (collection_id, name, object_id, uid) VALUES (?, ?, ?, ?)`,
+		collectionID, name, id, uid).Exec(ctx)
+	return err
 }
 
 // decide applies the one access rule (acl.ItemLevel, acl.Allows) to the
