@@ -356,18 +356,7 @@ func (s *Service) scanChildren(ctx context.Context, dir *Node, parity int, alloc
 	if alloc == nil {
 		alloc = func() []Node { return make([]Node, 0, listBatch) }
 	}
-	stamps := `CAST(created_at AS TEXT), CAST(modified_at AS TEXT)` // parsed here: faster than in SQLite
-	if s.db.Kind == store.Postgres {
-		stamps = `created_at, modified_at`
-	}
-	where, args := "", []any{dir.ID}
-	if parity >= 0 {
-		// Halves by blocks of 256 ids: a table page holds rows of
-		// consecutive ids, so each half reads about half the pages.
-		where, args = " AND (id >> 8) % 2 = ?", append(args, int64(parity))
-	}
-	query := `SELECT id, name, is_dir, author_id, size, content_type, etag, ` + stamps +
-		` FROM file_nodes WHERE parent_id = ? AND trashed_at IS NULL` + where + ` ORDER BY name`
+	query, args := listQuery(s.db.Kind, dir.ID, parity)
 	parent := dir.ID
 	b := alloc()
 	authors := make([]int64, listBatch) // what AuthorID points to
@@ -413,6 +402,24 @@ func (s *Service) scanChildren(ctx context.Context, dir *Node, parity int, alloc
 }
 
 var errStopped = errors.New("listing stopped")
+
+// listQuery is the query of scanChildren: every column it reads is in
+// one index (file_nodes_list on SQLite, file_nodes_name on PostgreSQL),
+// in the order of names, so the database reads no table row.
+func listQuery(kind store.Dialect, parent int64, parity int) (string, []any) {
+	stamps := `CAST(created_at AS TEXT), CAST(modified_at AS TEXT)` // parsed here: faster than in SQLite
+	if kind == store.Postgres {
+		stamps = `created_at, modified_at`
+	}
+	where, args := "", []any{parent}
+	if parity >= 0 {
+		// Halves by blocks of 256 ids, so that ids close together (files
+		// added together, often with names close together) are split.
+		where, args = " AND (id >> 8) % 2 = ?", append(args, int64(parity))
+	}
+	return `SELECT id, name, is_dir, author_id, size, content_type, etag, ` + stamps +
+		` FROM file_nodes WHERE parent_id = ? AND trashed_at IS NULL` + where + ` ORDER BY name`, args
+}
 
 // eachRow runs query and calls f with every row, as the driver gives it
 // (f must not keep the slice). With SQLite it reads the driver's rows

@@ -1,8 +1,16 @@
 package files
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
+
+	"plaza/core/coretest"
+	"plaza/core/store"
 )
 
 func TestParseStamp(t *testing.T) {
@@ -45,4 +53,58 @@ func TestParseUTCStamp(t *testing.T) {
 			t.Errorf("%s parsed", bad)
 		}
 	}
+}
+
+// TestListingReadsOnlyAnIndex: a folder's listing is answered from one
+// index, in name order, without reading table rows (on PostgreSQL, with
+// scans other than by index turned off, so the plan does not depend on
+// the table's size).
+func TestListingReadsOnlyAnIndex(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for _, parity := range []int{-1, 0} {
+			query, args := listQuery(db.Kind, 1, parity)
+			var plan []string
+			err := db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				explain := "EXPLAIN QUERY PLAN "
+				if db.Kind == store.Postgres {
+					explain = "EXPLAIN "
+					for _, set := range []string{"SET LOCAL enable_seqscan = off", "SET LOCAL enable_bitmapscan = off", "SET LOCAL enable_sort = off"} {
+						if _, err := tx.ExecContext(ctx, set); err != nil {
+							return err
+						}
+					}
+				}
+				rows, err := tx.QueryContext(ctx, explain+query, args...)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				cols, _ := rows.Columns()
+				for rows.Next() {
+					vals := make([]any, len(cols))
+					ptrs := make([]any, len(cols))
+					for i := range vals {
+						ptrs[i] = &vals[i]
+					}
+					if err := rows.Scan(ptrs...); err != nil {
+						return err
+					}
+					plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+				}
+				return rows.Err()
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(plan, "\n")
+			want := "USING COVERING INDEX file_nodes_list"
+			if db.Kind == store.Postgres {
+				want = "Index Only Scan using file_nodes_name"
+			}
+			if !strings.Contains(got, want) || strings.Contains(got, "TEMP B-TREE") || strings.Contains(got, "Sort") {
+				t.Errorf("parity %d: plan\n%s\nwants %q and no sort", parity, got, want)
+			}
+		}
+	})
 }
