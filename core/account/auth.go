@@ -65,8 +65,11 @@ func (s *Service) RevokeAppPassword(ctx context.Context, accountID, id int64) er
 }
 
 // dummyHash is verified against when the login is unknown, so an unknown
-// login costs the same time as a wrong password.
-var dummyHash = secret.HashPassword("plaza-timing-equaliser")
+// login costs the same time as a wrong password. It is made on first use:
+// a hash costs its full memory (19 MiB), which a process that never meets
+// an unknown login (a command, a DAV server whose users all exist) should
+// not pay for.
+var dummyHash = sync.OnceValue(func() string { return secret.HashPassword("plaza-timing-equaliser") })
 
 // Authenticate checks a login and a password or app password and returns
 // the subject. Any failure is ErrUnauthenticated, with no hint of which
@@ -76,12 +79,12 @@ func (s *Service) Authenticate(ctx context.Context, login, password string) (cor
 	if !loginRE.MatchString(login) {
 		// No account can have it (a NUL byte, say): fail like an unknown
 		// login, without asking the database.
-		secret.CheckPassword(dummyHash, password)
+		secret.CheckPassword(dummyHash(), password)
 		return core.Subject{}, fail
 	}
 	a, err := s.ByLogin(ctx, login)
 	if errors.Is(err, core.ErrNotFound) {
-		secret.CheckPassword(dummyHash, password)
+		secret.CheckPassword(dummyHash(), password)
 		return core.Subject{}, fail
 	}
 	if err != nil {
