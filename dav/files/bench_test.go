@@ -72,6 +72,7 @@ func TestBenchVsNginx(t *testing.T) {
 			req.SetBasicAuth("alice", password)
 		}
 	}
+	readBufs := sync.Pool{New: func() any { return new([1 << 20]byte) }}
 	do := func(method, url string, body io.Reader, n int64, hdr map[string]string) (time.Duration, int64) {
 		req, _ := http.NewRequest(method, url, body)
 		if body != nil {
@@ -86,7 +87,11 @@ func TestBenchVsNginx(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s %s: %v", method, url, err)
 		}
-		got, _ := io.Copy(io.Discard, resp.Body)
+		// Read in large pieces: io.Discard's own ReadFrom reads 8 KiB at
+		// a time, a system call per 8 KiB that the servers pay for.
+		buf := readBufs.Get().(*[1 << 20]byte)
+		got, _ := io.CopyBuffer(struct{ io.Writer }{io.Discard}, resp.Body, buf[:])
+		readBufs.Put(buf)
 		resp.Body.Close()
 		if resp.StatusCode >= 300 {
 			t.Fatalf("%s %s: %d", method, url, resp.StatusCode)
@@ -264,10 +269,6 @@ func TestBenchVsNginx(t *testing.T) {
 		t.Errorf("plaza peak RSS %d KiB is over 64 MiB", peakHWM)
 	}
 }
-
-// TestBenchKillDuring1GiBUpload is TestKillDuringUpload at the size of
-// the acceptance criterion: SIGKILL at 60% of a 1 GiB PUT.
-func TestBenchKillDuring1GiBUpload(t *testing.T) { killDuringUpload(t, 1<<30) }
 
 func mbps(n int64, d time.Duration) float64 { return float64(n) / d.Seconds() / 1e6 }
 func ms(d time.Duration) float64            { return float64(d.Microseconds()) / 1000 }
