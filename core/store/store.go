@@ -86,13 +86,47 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	sqldb.SetMaxOpenConns(8)
+	// Connections are kept once opened: a new one reads and parses the
+	// whole schema on its first statement, and starts with an empty page
+	// cache, which costs a PROPFIND of a large folder as much again as
+	// its query (database/sql keeps only two idle by default, so a burst
+	// of requests left the next ones opening connections).
+	sqldb.SetMaxOpenConns(sqliteConns)
+	sqldb.SetMaxIdleConns(sqliteConns)
 	db := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite}
-	if err := db.PingContext(ctx); err != nil {
+	if err := db.warm(ctx, sqliteWarmConns); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+const (
+	sqliteConns     = 8 // open at most
+	sqliteWarmConns = 3 // opened at start: a large listing reads on two at once, besides its request's
+)
+
+// warm opens n connections at once and has each load the schema, so
+// that the first requests do not.
+func (db *DB) warm(ctx context.Context, n int) error {
+	conns := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := db.DB.DB.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		conns = append(conns, c)
+		var tables int
+		if err := c.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Migrate applies every pending migration of ms. It refuses a database
