@@ -422,52 +422,58 @@ func listQuery(kind store.Dialect, parent int64, parity int) (string, []any) {
 }
 
 // eachRow runs query and calls f with every row, as the driver gives it
-// (f must not keep the slice). With SQLite it reads the driver's rows
-// directly: for a listing's narrow columns, database/sql's locking and
-// conversions of every value cost about as much as SQLite decoding it.
+// (f must not keep the slice). It reads the driver's rows directly: for a
+// listing's narrow columns, database/sql's locking and conversions of
+// every value (by reflection) cost about as much as the database decoding
+// it. With PostgreSQL, bun writes the arguments into the query, as it
+// does for every other query here.
 func (s *Service) eachRow(ctx context.Context, query string, args []any, cols int, f func([]driver.Value) error) error {
-	vals := make([]driver.Value, cols)
+	var named []driver.NamedValue
 	if s.db.Kind == store.SQLite {
-		conn, err := s.db.DB.DB.Conn(ctx)
-		if err != nil {
-			return store.Translate(err)
+		named = make([]driver.NamedValue, len(args))
+		for i, a := range args {
+			named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
 		}
-		defer conn.Close()
-		raw := false
-		err = conn.Raw(func(dc any) error {
-			qc, ok := dc.(driver.QueryerContext)
-			if !ok {
-				return nil
-			}
-			raw = true
-			named := make([]driver.NamedValue, len(args))
-			for i, a := range args {
-				named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
-			}
-			rows, err := qc.QueryContext(ctx, query, named)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for {
-				if err := rows.Next(vals); err == io.EOF {
-					return nil
-				} else if err != nil {
-					return err
-				}
-				if err := f(vals); err != nil {
-					return err
-				}
-			}
-		})
-		if raw || err != nil {
-			if err == errStopped {
-				return err
-			}
-			return store.Translate(err)
-		}
+	} else {
+		query, args = s.db.QueryGen().FormatQuery(query, args...), nil
 	}
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	conn, err := s.db.DB.DB.Conn(ctx)
+	if err != nil {
+		return store.Translate(err)
+	}
+	defer conn.Close()
+	vals := make([]driver.Value, cols)
+	raw := false
+	err = conn.Raw(func(dc any) error {
+		qc, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return nil
+		}
+		raw = true
+		rows, err := qc.QueryContext(ctx, query, named)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for {
+			if err := rows.Next(vals); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			if err := f(vals); err != nil {
+				return err
+			}
+		}
+	})
+	if raw || err != nil {
+		if err == errStopped {
+			return err
+		}
+		return store.Translate(err)
+	}
+	// A driver without QueryerContext: through database/sql.
+	rows, err := conn.QueryContext(ctx, query, args...)
 	if err != nil {
 		return store.Translate(err)
 	}

@@ -22,7 +22,9 @@ import (
 // in this process (for profiles: go test -tags bench -run '^$' -bench
 // Propfind10k -cpuprofile …), with and without the listing cache. The
 // folder is filled once per run; with PLAZA_BENCH_DATA naming a directory
-// the filled database is kept there and reused by later runs.
+// the filled database is kept there and reused by later runs; with
+// PLAZA_BENCH_DB_URL naming an empty PostgreSQL database too, the files
+// are kept there (and their blobs in PLAZA_BENCH_DATA).
 func BenchmarkPropfind10k(b *testing.B) {
 	ctx := context.Background()
 	dir := os.Getenv("PLAZA_BENCH_DATA")
@@ -31,7 +33,11 @@ func BenchmarkPropfind10k(b *testing.B) {
 	}
 	_, err := os.Stat(filepath.Join(dir, "filled"))
 	filled := err == nil
-	db, err := store.Open(ctx, store.Options{DataDir: dir})
+	opts := store.Options{DataDir: dir}
+	if u := os.Getenv("PLAZA_BENCH_DB_URL"); u != "" {
+		opts = store.Options{URL: u} // PostgreSQL, blobs in PLAZA_BENCH_DATA
+	}
+	db, err := store.Open(ctx, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
