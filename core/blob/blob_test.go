@@ -154,7 +154,7 @@ func TestPutCancelled(t *testing.T) {
 
 // TestPutSizes stores content around every chunk boundary of the write
 // path (small content on one goroutine, large content through the
-// pipeline and direct I/O with a tail that is not a whole block), from
+// pipeline, its write-back window and a tail that is not a whole chunk), from
 // readers that return short reads, and reads it back.
 func TestPutSizes(t *testing.T) {
 	db := coretest.OpenDB(t, store.SQLite)
@@ -164,7 +164,7 @@ func TestPutSizes(t *testing.T) {
 		t.Fatal(err)
 	}
 	const k = 1 << 10
-	for _, size := range []int{0, 1, 4095, 64 * k, 64*k + 1, 64*k + 4096, 1024*k + 64*k, 5*1024*k + 123, 9*1024*k + 4096*3} {
+	for _, size := range []int{0, 1, 4095, 64 * k, 64*k + 1, 64*k + 4096, 1024*k + 64*k, 5*1024*k + 123, 9*1024*k + 4096*3, 17*1024*k + 5} {
 		for _, wrap := range []struct {
 			name string
 			f    func(io.Reader) io.Reader

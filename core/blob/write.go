@@ -8,24 +8,26 @@ import (
 	"io"
 	"os"
 	"sync"
-	"unsafe"
 )
 
 // Content is read in chunks. What fits the first, small one is hashed and
 // written on the caller's goroutine. Anything larger goes through a
 // pipeline of bigger chunks: the caller's goroutine receives, one
-// goroutine hashes and another writes, so the three overlap, and the
-// writes bypass the page cache where the file system allows (direct I/O):
-// the content is synced before Put returns anyway, so copying it through
-// the cache would only cost CPU time and evict what readers use.
+// goroutine hashes and another writes, so the three overlap. The writer
+// goes through the page cache, so a file just uploaded is read back from
+// memory, but it starts the write-back of each chunk as soon as it is
+// written and waits for it a few chunks later (writeBehind): the content
+// must be synced before Put returns anyway, and this way the final sync
+// waits for the last chunks only, and an upload holds at most a few MiB
+// of dirty pages, however large it is.
 const (
 	firstChunk = 64 << 10 // small content fits here
 	chunkSize  = 1 << 20  // later chunks of large content
 	chunkDepth = 4        // large chunks one upload holds
-	alignment  = 4096     // of direct I/O buffers, offsets and lengths
+	behindLag  = 16 << 20 // write-back of what is this far behind is waited for
 )
 
-// buffers keeps chunk buffers between uploads, aligned for direct I/O.
+// buffers keeps chunk buffers between uploads.
 type buffers struct {
 	first, large sync.Pool
 }
@@ -38,12 +40,7 @@ func (b *buffers) get(size int) []byte {
 	if v, ok := p.Get().(*[]byte); ok {
 		return *v
 	}
-	raw := make([]byte, size+alignment)
-	off := int(uintptr(unsafe.Pointer(&raw[0])) & (alignment - 1))
-	if off != 0 {
-		off = alignment - off
-	}
-	return raw[off : off+size : off+size]
+	return make([]byte, size)
 }
 
 func (b *buffers) put(buf []byte) {
@@ -160,36 +157,26 @@ func (s *Store) pipeline(ctx context.Context, f *os.File, r io.Reader, h hash.Ha
 	return h.Sum(nil), written, nil
 }
 
-// chunkWriter writes chunks in order, directly to the device while every
-// chunk is a whole number of blocks (the last one may not be: its tail
-// goes through the page cache), through the page cache when the file
-// system refuses direct I/O.
+// chunkWriter writes chunks in order and keeps their write-back going
+// (see writeBehind).
 type chunkWriter struct {
 	f      *os.File
-	direct bool
+	off    int64 // bytes written
+	waited int64 // bytes whose write-back was waited for
 }
 
-func newChunkWriter(f *os.File) *chunkWriter {
-	return &chunkWriter{f: f, direct: setDirect(f, true) == nil}
-}
+func newChunkWriter(f *os.File) *chunkWriter { return &chunkWriter{f: f} }
 
 func (w *chunkWriter) write(b []byte) error {
-	if w.direct {
-		if whole := len(b) &^ (alignment - 1); whole > 0 {
-			n, err := w.f.Write(b[:whole])
-			b = b[n:]
-			if err != nil && !errors.Is(err, errDirectRefused) {
-				return err
-			}
-		}
-		if len(b) > 0 {
-			// A tail, or a refusal: the rest goes through the cache.
-			if err := setDirect(w.f, false); err != nil {
-				return err
-			}
-			w.direct = false
-		}
+	if _, err := w.f.Write(b); err != nil {
+		return err
 	}
-	_, err := w.f.Write(b)
-	return err
+	start := w.off
+	w.off += int64(len(b))
+	wait := max(w.waited, w.off-behindLag)
+	if err := writeBehind(w.f, start, w.off, w.waited, wait); err != nil {
+		return err
+	}
+	w.waited = wait
+	return nil
 }

@@ -169,9 +169,9 @@ func TestBenchVsNginx(t *testing.T) {
 		return d
 	}
 	profile("put", func() { rows = append(rows, pair("PUT 1 GiB", 5, put, plaza, nginxURL, size)) })
-	// plaza wrote its copy around the page cache (direct I/O) and nginx
-	// through it: the first GET of each is timed apart, the best of the
-	// next three compares serving from memory.
+	// The first GET of each, right after its PUT, is timed apart: it
+	// shows whether the server left what it wrote in the page cache. The
+	// next five compare serving from memory.
 	var gp1, gn1 time.Duration
 	profile("get", func() {
 		gp1, gn1 = get(plaza), get(nginxURL)
