@@ -435,7 +435,7 @@ func (s *Service) eachRow(ctx context.Context, query string, args []any, cols in
 			named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
 		}
 	} else {
-		query, args = s.db.QueryGen().FormatQuery(query, args...), nil
+		query = s.db.QueryGen().FormatQuery(query, args...)
 	}
 	conn, err := s.db.DB.DB.Conn(ctx)
 	if err != nil {
@@ -443,13 +443,11 @@ func (s *Service) eachRow(ctx context.Context, query string, args []any, cols in
 	}
 	defer conn.Close()
 	vals := make([]driver.Value, cols)
-	raw := false
 	err = conn.Raw(func(dc any) error {
 		qc, ok := dc.(driver.QueryerContext)
 		if !ok {
-			return nil
+			return fmt.Errorf("database driver %T cannot query", dc)
 		}
-		raw = true
 		rows, err := qc.QueryContext(ctx, query, named)
 		if err != nil {
 			return err
@@ -466,31 +464,10 @@ func (s *Service) eachRow(ctx context.Context, query string, args []any, cols in
 			}
 		}
 	})
-	if raw || err != nil {
-		if err == errStopped {
-			return err
-		}
-		return store.Translate(err)
+	if err == errStopped {
+		return err
 	}
-	// A driver without QueryerContext: through database/sql.
-	rows, err := conn.QueryContext(ctx, query, args...)
-	if err != nil {
-		return store.Translate(err)
-	}
-	defer rows.Close()
-	ptrs := make([]any, cols)
-	for i := range ptrs {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return store.Translate(err)
-		}
-		if err := f(vals); err != nil {
-			return err
-		}
-	}
-	return store.Translate(rows.Err())
+	return store.Translate(err)
 }
 
 // valueInt, valueString and valueTime read what SQLite's and PostgreSQL's
