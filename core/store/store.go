@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -129,17 +130,26 @@ func (db *DB) warm(ctx context.Context, n int) error {
 	return nil
 }
 
+// MigrationLockWait bounds how long Migrate waits for another process
+// (a second `plaza serve` started at the same moment, or a command run
+// beside it) to finish migrating.
+const MigrationLockWait = 60 * time.Second
+
+// migrationLockKey is the PostgreSQL advisory lock Plaza migrates under
+// (the ASCII of "plazamig").
+const migrationLockKey int64 = 0x706c617a616d6967
+
 // Migrate applies every pending migration of ms. It refuses a database
 // that has migrations this binary does not know (a newer Plaza ran on it).
+// Processes migrating at once take turns: each waits up to
+// MigrationLockWait for the one ahead, then finds nothing left to do.
 func (db *DB) Migrate(ctx context.Context, ms *migrate.Migrations, log *slog.Logger) error {
 	m := migrate.NewMigrator(db.DB, ms, migrate.WithMarkAppliedOnSuccess(true))
-	if err := m.Init(ctx); err != nil {
-		return fmt.Errorf("migrations table: %w", err)
+	unlock, err := db.migrationLock(ctx, m)
+	if err != nil {
+		return err
 	}
-	if err := m.Lock(ctx); err != nil {
-		return fmt.Errorf("migration lock: %w", err)
-	}
-	defer m.Unlock(context.WithoutCancel(ctx)) //nolint:errcheck
+	defer unlock()
 	applied, err := m.AppliedMigrations(ctx)
 	if err != nil {
 		return err
@@ -158,6 +168,59 @@ func (db *DB) Migrate(ctx context.Context, ms *migrate.Migrations, log *slog.Log
 		log.Info("database migrated", "dialect", db.Kind, "to", group.Migrations[len(group.Migrations)-1].Name)
 	}
 	return nil
+}
+
+// migrationLock waits for the right to migrate and initialises bun's
+// migration tables. On PostgreSQL it is a session advisory lock, taken
+// before the tables are created (two processes creating them at once
+// collide) and released by the server if its holder dies, so a killed
+// process never leaves the database locked. SQLite has no such lock: the
+// tables are created under SQLite's own file lock, and bun's lock row is
+// retried.
+func (db *DB) migrationLock(ctx context.Context, m *migrate.Migrator) (func(), error) {
+	wait, cancel := context.WithTimeout(ctx, MigrationLockWait)
+	defer cancel()
+	busy := func(err error) error {
+		if wait.Err() != nil && ctx.Err() == nil {
+			return fmt.Errorf("migration lock: another process has been migrating for %s", MigrationLockWait)
+		}
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	if db.Kind == Postgres {
+		conn, err := db.DB.DB.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := conn.ExecContext(wait, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
+			conn.Close()
+			return nil, busy(err)
+		}
+		unlock := func() {
+			conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockKey) //nolint:errcheck
+			conn.Close()
+		}
+		if err := m.Init(ctx); err != nil {
+			unlock()
+			return nil, fmt.Errorf("migrations table: %w", err)
+		}
+		return unlock, nil
+	}
+	if err := m.Init(ctx); err != nil {
+		return nil, fmt.Errorf("migrations table: %w", err)
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := m.Lock(wait)
+		if err == nil {
+			return func() { m.Unlock(context.WithoutCancel(ctx)) }, nil //nolint:errcheck
+		}
+		select {
+		case <-wait.Done():
+			return nil, busy(err)
+		case <-tick.C:
+		}
+	}
 }
 
 // Tx runs fn in a transaction and commits when it returns nil.

@@ -112,3 +112,45 @@ func migrationsUpTo(t *testing.T, dialect, last string) *migrate.Migrations {
 	}
 	return out
 }
+
+// TestMigrateConcurrently starts three processes' worth of migrations on
+// one empty database at the same moment, as three `plaza serve` (or a
+// server and a command) do when started together: each waits for the
+// one ahead instead of failing.
+func TestMigrateConcurrently(t *testing.T) {
+	for _, d := range coretest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			var o store.Options
+			if d == store.Postgres {
+				o.URL = coretest.FreshPostgresURL(t)
+			} else {
+				o.DataDir = t.TempDir()
+			}
+			const n = 3
+			errs := make(chan error, n)
+			start := make(chan struct{})
+			for range n {
+				db, err := store.Open(ctx, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				ms, err := migrations.For(string(d))
+				if err != nil {
+					t.Fatal(err)
+				}
+				go func() {
+					<-start
+					errs <- db.Migrate(ctx, ms, nil)
+				}()
+			}
+			close(start)
+			for range n {
+				if err := <-errs; err != nil {
+					t.Errorf("concurrent migrate: %v", err)
+				}
+			}
+		})
+	}
+}
