@@ -46,8 +46,21 @@ func (s *server) activityPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		names := map[int64]string{}
+		// Newest first: once an item's deletion is seen, it and its
+		// older entries lead nowhere and show without a link.
+		type item struct {
+			kind string
+			ref  int64
+		}
+		gone := map[item]bool{}
 		for _, e := range evs {
-			row := activityRow{Event: e, URL: s.itemURL(r, e.Kind, e.RefID, e.SpaceID, e.ContainerID)}
+			row := activityRow{Event: e}
+			if e.Verb == activity.Delete {
+				gone[item{e.Kind, e.RefID}] = true
+			}
+			if !gone[item{e.Kind, e.RefID}] {
+				row.URL = s.itemURL(r, e.Kind, e.RefID, e.SpaceID, e.ContainerID)
+			}
 			if e.ActorID != nil {
 				if _, ok := names[*e.ActorID]; !ok {
 					if a, err := s.Accounts.Get(r.Context(), *e.ActorID); err == nil {

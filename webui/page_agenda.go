@@ -31,10 +31,12 @@ func (s *server) agendaRoutes(mux *http.ServeMux) {
 		mux.HandleFunc("GET /s/{slug}/agenda", s.agendaPage)
 		mux.HandleFunc("POST /s/{slug}/agenda", s.agendaEventCreate)
 		mux.HandleFunc("GET /s/{slug}/agenda/{cal}/{name}", s.agendaEventPage)
+		mux.HandleFunc("GET /s/{slug}/agenda/{cal}/object/{id}", s.davObjectOpen)
 	}
 	if s.Contacts != nil {
 		mux.HandleFunc("GET /s/{slug}/contacts", s.contactsPage)
 		mux.HandleFunc("GET /s/{slug}/contacts/{book}/{name}", s.contactsPage)
+		mux.HandleFunc("GET /s/{slug}/contacts/{book}/object/{id}", s.davObjectOpen)
 	}
 }
 

@@ -11,12 +11,21 @@ import (
 	"plaza/core/account"
 )
 
-// home sends people to their spaces, visitors to the login page.
+// home sends people to their spaces, visitors to the login page, and
+// the first visitor of an empty platform to the setup page.
 func (s *server) home(w http.ResponseWriter, r *http.Request) {
+	if core.SubjectFrom(r.Context()).IsAnonymous() && s.needsSetup(r.Context()) {
+		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/spaces", http.StatusSeeOther)
 }
 
 func (s *server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if s.needsSetup(r.Context()) {
+		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+		return
+	}
 	v := s.page(r, "login.title")
 	v.Data = map[string]any{"Next": safeNext(r.URL.Query().Get("next")), "Error": ""}
 	s.render(w, r, http.StatusOK, "login", v)

@@ -242,6 +242,38 @@ func previewable(ctype string) bool {
 		strings.HasPrefix(mt, "video/") || strings.HasPrefix(mt, "audio/")
 }
 
+// fileOpen is where links to a file or folder by id lead (search hits,
+// activity): a folder's listing, or the listing of a file's folder with
+// its row as target; something in the trash leads to the trash.
+func (s *server) fileOpen(w http.ResponseWriter, r *http.Request) {
+	v, root, ok := s.filesView(w, r)
+	if !ok {
+		return
+	}
+	n, err := s.nodeOf(r, root)
+	if isErr(err, core.ErrNotFound) {
+		if id, perr := pathID(r, "id"); perr == nil {
+			if _, terr := s.Files.TrashedNode(r.Context(), core.SubjectFrom(r.Context()), root, id); terr == nil {
+				http.Redirect(w, r, "/s/"+v.Space.Slug+"/files/trash", http.StatusSeeOther)
+				return
+			}
+		}
+	}
+	var p files.Path
+	if err == nil {
+		p, err = s.Files.PathOf(r.Context(), n)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	target := "/s/" + v.Space.Slug + "/files?path=" + url.QueryEscape(p.String())
+	if !n.IsDir {
+		target = "/s/" + v.Space.Slug + "/files?path=" + url.QueryEscape(parentOf(p)) + "#file-" + strconv.FormatInt(n.ID, 10)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
 func (s *server) fileRaw(w http.ResponseWriter, r *http.Request) {
 	_, root, ok := s.filesView(w, r)
 	if !ok {

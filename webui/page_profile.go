@@ -1,10 +1,31 @@
 package webui
 
 import (
+	_ "embed"
 	"net/http"
+	"slices"
+	"strings"
 
 	"plaza/core/account"
 )
+
+// zoneList is every canonical IANA time zone (the "Z" lines of the tz
+// database's tzdata.zi), UTC first; regenerate it with
+//
+//	(echo UTC; grep '^Z ' /usr/share/zoneinfo/tzdata.zi | awk '{print $2}' | grep / | grep -v '^Etc/' | sort) > zones.txt
+//
+//go:embed zones.txt
+var zoneList string
+
+// zones lists the zones a profile offers, with the account's own even
+// when it is an alias (America/Montreal) the list leaves out.
+func zones(current string) []string {
+	out := strings.Fields(zoneList)
+	if current != "" && !slices.Contains(out, current) {
+		out = append([]string{current}, out...)
+	}
+	return out
+}
 
 func (s *server) profilePage(w http.ResponseWriter, r *http.Request) {
 	who, ok := s.requireUser(w, r)
@@ -18,7 +39,7 @@ func (s *server) profilePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Data = map[string]any{"Profile": p, "Saved": r.URL.Query().Get("saved") == "1",
-		"Zones": []string{"UTC", "Europe/Paris", "Europe/London", "Europe/Berlin", "America/New_York", "America/Montreal", "America/Los_Angeles", "Africa/Dakar", "Asia/Tokyo", "Australia/Sydney"}}
+		"Zones": zones(p.Timezone), "Notify": s.Notify != nil}
 	s.render(w, r, http.StatusOK, "profile", v)
 }
 

@@ -126,7 +126,23 @@ func (s *server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// itemURL is the page of an item of the index or the feed.
+// firstSpaceWith is the slug of the reader's first space with module m
+// on, or "".
+func (s *server) firstSpaceWith(r *http.Request, m core.Module) string {
+	spaces, err := s.Spaces.Visible(r.Context(), core.SubjectFrom(r.Context()))
+	if err != nil {
+		return ""
+	}
+	for _, sp := range spaces {
+		if mods, err := s.Spaces.Modules(r.Context(), sp.ID); err == nil && mods[m] {
+			return sp.Slug
+		}
+	}
+	return ""
+}
+
+// itemURL is the page of an item of the index or the feed; "" when it
+// has none the reader can open.
 func (s *server) itemURL(r *http.Request, kind string, ref int64, spaceID *int64, container int64) string {
 	slug := ""
 	if spaceID != nil {
@@ -134,8 +150,26 @@ func (s *server) itemURL(r *http.Request, kind string, ref int64, spaceID *int64
 			slug = sp.Slug
 		}
 	}
+	if slug == "" && (kind == "event" || kind == "contact") {
+		// A personal calendar or address book shows in the agenda or
+		// contacts of every space: use the reader's first one.
+		m := core.ModCalendar
+		if kind == "contact" {
+			m = core.ModContacts
+		}
+		if slug = s.firstSpaceWith(r, m); slug == "" {
+			return ""
+		}
+	}
+	if slug == "" {
+		return ""
+	}
 	base := "/s/" + url.PathEscape(slug)
 	switch kind {
+	case "event":
+		return fmt.Sprintf("%s/agenda/%d/object/%d", base, container, ref)
+	case "contact":
+		return fmt.Sprintf("%s/contacts/%d/object/%d", base, container, ref)
 	case "wiki":
 		return fmt.Sprintf("%s/wiki/page/%d", base, ref)
 	case "link":
@@ -149,7 +183,7 @@ func (s *server) itemURL(r *http.Request, kind string, ref int64, spaceID *int64
 	case "topic", "post":
 		return fmt.Sprintf("%s/forum/topic/%d", base, container)
 	case "file":
-		return fmt.Sprintf("%s/files/%d/raw", base, ref)
+		return fmt.Sprintf("%s/files/%d", base, ref)
 	}
 	return base
 }

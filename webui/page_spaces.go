@@ -37,6 +37,13 @@ func (s *server) spaceView(r *http.Request, v *view) error {
 			}
 		}
 		v.Nav = navLinks(v.Modules)
+		if v.User != nil {
+			members, err := s.Spaces.Members(r.Context(), v.Space.ID)
+			if err != nil {
+				return err
+			}
+			v.Role = roleOf(members, v.User.ID)
+		}
 		return nil
 	}
 	return fmt.Errorf("space %q: %w", slug, core.ErrNotFound)
@@ -73,7 +80,7 @@ func (s *server) spacePage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	v.Data = map[string]any{"Members": len(members), "Role": roleOf(members, v.User.ID)}
+	v.Data = map[string]any{"Members": len(members), "Role": v.Role}
 	s.render(w, r, http.StatusOK, "space", v)
 }
 

@@ -101,11 +101,22 @@ type view struct {
 	Space   *space.Space
 	Modules []core.Module
 	Nav     []navLink
-	Notice  string
-	Data    any
+	// Role is the reader's role in Space ("admin", "member" or "").
+	Role   string
+	Notice string
+	Data   any
 	// frameSrc is an origin the page may frame (a map), added to its
 	// Content-Security-Policy.
 	frameSrc string
+}
+
+// SpaceAdmin tells whether the reader administers Space (as a space
+// administrator or a platform one): pages show management forms then.
+func (v *view) SpaceAdmin() bool {
+	if v.User != nil && v.User.Type.PlatformAdmin() {
+		return true
+	}
+	return v.Role == string(space.RoleAdmin)
 }
 
 // page prepares the common part of a view for the request.
@@ -222,6 +233,8 @@ func (s *server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	case isErr(err, core.ErrUnauthenticated):
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
+	case isErr(err, errSetupRefused):
+		status, key = http.StatusForbidden, "setup.refused"
 	case isErr(err, core.ErrNotFound):
 		status, key = http.StatusNotFound, "error.not_found"
 	case isErr(err, core.ErrForbidden):
@@ -234,8 +247,28 @@ func (s *server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		s.Logger.Error("page failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	v := s.page(r, "error.title")
-	v.Data = map[string]any{"Key": key, "Detail": detail(err, status)}
+	d := ""
+	if status != http.StatusNotFound && !isErr(err, errSetupRefused) {
+		d = s.errorText(v.Lang, err)
+	}
+	v.Data = map[string]any{"Key": key, "Detail": d}
 	s.render(w, r, status, "error", v)
+}
+
+// errorText is the reason of a 4xx error in lang: the core message,
+// which names the field at fault, through the catalogue ("detail." and
+// the message); a message the catalogue lacks shows as written in
+// English and not at all in another language, whose page still says
+// what kind of error it was.
+func (s *server) errorText(lang string, err error) string {
+	msg := detail(err, http.StatusBadRequest)
+	if t, ok := s.catalog[lang]["detail."+msg]; ok {
+		return t
+	}
+	if lang == defaultLang {
+		return msg
+	}
+	return ""
 }
 
 // detail is the reason shown with a 4xx (the core message, which names

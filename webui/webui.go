@@ -74,6 +74,8 @@ type server struct {
 	catalog catalog
 	pages   map[string]*template.Template
 	jitsi   *jitsi
+	// setupToken opens the first-run page from another machine.
+	setupToken string
 }
 
 // New returns the web UI and API handler. It fails when an embedded
@@ -89,6 +91,7 @@ func New(o Options) (http.Handler, error) {
 	}
 	s := &server{Options: o, secure: strings.HasPrefix(o.BaseURL, "https://"), catalog: cat, pages: pages,
 		jitsi: newJitsi(o.Jitsi, o.Settings)}
+	s.announceSetup()
 	mux := http.NewServeMux()
 	// JSON API.
 	mux.HandleFunc("POST /api/v1/session", s.login)
@@ -106,6 +109,9 @@ func New(o Options) (http.Handler, error) {
 	// Pages.
 	mux.Handle("GET /static/", staticHandler())
 	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /favicon.ico", favicon)
+	mux.HandleFunc("GET /setup", s.setupPage)
+	mux.HandleFunc("POST /setup", s.setupSubmit)
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.loginSubmit)
 	mux.HandleFunc("POST /logout", s.logoutSubmit)
@@ -133,6 +139,7 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("POST /s/{slug}/files/mkdir", s.fileMkdir)
 	mux.HandleFunc("GET /s/{slug}/files/trash", s.filesTrash)
 	mux.HandleFunc("POST /s/{slug}/files/trash/{id}/restore", s.fileTrashRestore)
+	mux.HandleFunc("GET /s/{slug}/files/{id}", s.fileOpen)
 	mux.HandleFunc("GET /s/{slug}/files/{id}/raw", s.fileRaw)
 	mux.HandleFunc("POST /s/{slug}/files/{id}/delete", s.fileDelete)
 	mux.HandleFunc("GET /s/{slug}/files/{id}/versions", s.fileVersions)

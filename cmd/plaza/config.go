@@ -34,7 +34,7 @@ func (c *Config) register(fs *flag.FlagSet, getenv func(string) string) {
 		fs.StringVar(p, name, def, usage+" ($"+env+")")
 	}
 	str(&c.Addr, "addr", "PLAZA_ADDR", "127.0.0.1:8080", "listen address")
-	str(&c.BaseURL, "base-url", "PLAZA_BASE_URL", "http://localhost:8080", "public URL used in hrefs and ActivityPub ids")
+	str(&c.BaseURL, "base-url", "PLAZA_BASE_URL", "", "public URL used in hrefs and ActivityPub ids; empty: http:// and the listen address")
 	str(&c.DataDir, "data", "PLAZA_DATA", "./data", "directory of the SQLite database and blobs")
 	str(&c.DatabaseURL, "database-url", "PLAZA_DATABASE_URL", "", "postgres://… selects PostgreSQL")
 	str(&c.SMTPURL, "smtp-url", "PLAZA_SMTP_URL", "", "smtp://host:port for outgoing mail; empty: mail is queued and logged")
@@ -50,6 +50,9 @@ func (c *Config) register(fs *flag.FlagSet, getenv func(string) string) {
 func (c *Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("listen address %q: want host:port", c.Addr)
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = baseFromAddr(c.Addr)
 	}
 	for name, raw := range map[string]string{"base URL": c.BaseURL, "Jitsi URL": c.JitsiURL} {
 		u, err := url.Parse(raw)
@@ -72,6 +75,17 @@ func (c *Config) validate() error {
 		return fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
 	}
 	return nil
+}
+
+// baseFromAddr is the base URL when none is set: http:// and the listen
+// address, with "localhost" for an unspecified host (":8080",
+// "0.0.0.0:8080", "[::]:8080"), so links work where the server listens.
+func baseFromAddr(addr string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // parseArgs parses flags and positional arguments in any order

@@ -44,8 +44,8 @@ func firstRun(ctx context.Context, svc *services, e env) error {
 	}
 	pw := e.getenv("PLAZA_ADMIN_PASSWORD")
 	if pw == "" {
-		svc.log.Warn("no account yet: create the owner with `echo PASSWORD | plaza user add LOGIN` " +
-			"(the first account is the owner), or start with PLAZA_ADMIN_PASSWORD set")
+		svc.log.Warn("no account yet: open the setup page (its address is logged below), create the owner with " +
+			"`echo PASSWORD | ./plaza user add LOGIN` (the first account is the owner), or start with PLAZA_ADMIN_PASSWORD set")
 		return nil
 	}
 	login := e.getenv("PLAZA_ADMIN_LOGIN")
