@@ -103,7 +103,7 @@ func (s *server) linksPage(w http.ResponseWriter, r *http.Request) {
 				s.pageError(w, r, err)
 				return
 			}
-			lv = append(lv, linkView{Link: l, Files: files, CanWrite: acl.Allows(acl.ItemLevel(l.Level, l.AuthorID != nil && *l.AuthorID == who.AccountID), false, acl.PrivWriteContent)})
+			lv = append(lv, linkView{Link: l, Files: files, CanWrite: acl.Allows(l.Level, false, acl.PrivWriteContent)})
 		}
 		data["Current"], data["Links"], data["CanAdd"] = cur, lv, acl.Allows(cur.Level, true, acl.PrivBind)
 	}

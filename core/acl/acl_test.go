@@ -102,6 +102,8 @@ func build(t testing.TB, db *store.DB) *world {
 		{"locked", sp("locked"), core.ModNews, nil, []acl.Grant{anon}},
 		{"archived", sp("gone"), core.ModNews, nil, []acl.Grant{anon}},
 		{"personal", nil, core.ModFiles, id("bob"), []acl.Grant{user("dave", acl.Read)}},
+		// Made by dave, who is not (any more) a member of team.
+		{"left-behind", sp("team"), core.ModFiles, id("dave"), []acl.Grant{user("dave", acl.Full)}},
 	} {
 		cont := &acl.Container{SpaceID: c.space, Module: c.module, Kind: "folder", Name: c.name, OwnerID: c.owner}
 		must(acl.CreateContainer(ctx, db, cont, c.grants, time.Now()))
@@ -150,6 +152,7 @@ func TestLevels(t *testing.T) {
 		{"counter: platform administrator gets nothing in personal containers", "admin", "personal", acl.None},
 		{"user grant to a non-member of the space counts for nothing", "dave", "outsider-grant", acl.None},
 		{"personal container: owner full", "bob", "personal", acl.Full},
+		{"counter: owner no longer in the space keeps nothing", "dave", "left-behind", acl.None},
 		{"personal container: user grant", "dave", "personal", acl.Read},
 		{"counter: personal container: others nothing", "carol", "personal", acl.None},
 		{"disabled module grants nothing to members", "carol", "tasks-off", acl.None},
@@ -185,7 +188,7 @@ func TestItemLevels(t *testing.T) {
 	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
 		w := build(t, db)
 		ctx := context.Background()
-		bob, carol := w.subjects["bob"].AccountID, w.subjects["carol"].AccountID
+		bob, carol, dave := w.subjects["bob"].AccountID, w.subjects["carol"].AccountID, w.subjects["dave"].AccountID
 		cases := []struct {
 			rule, who, container string
 			author               int64
@@ -197,6 +200,8 @@ func TestItemLevels(t *testing.T) {
 			{"author with no grant on the container still has full", "carol", "bob-folder", carol, acl.Full},
 			{"counter: disabled module grants nothing even to the author", "carol", "tasks-off", carol, acl.None},
 			{"space administrator writes others' content", "alice", "members-limited", bob, acl.Write},
+			{"counter: author no longer in the space keeps nothing", "dave", "members-limited", dave, acl.None},
+			{"author of personal content keeps full", "dave", "personal", dave, acl.Full},
 		}
 		for _, c := range cases {
 			t.Run(c.rule, func(t *testing.T) {
@@ -259,7 +264,7 @@ func TestFilterAgreesWithDecision(t *testing.T) {
 		var items []item
 		n := int64(0)
 		for _, cid := range w.conts {
-			for _, author := range []string{"bob", "carol"} {
+			for _, author := range []string{"bob", "carol", "dave"} {
 				n++
 				it := item{n, cid, w.subjects[author].AccountID}
 				items = append(items, it)

@@ -39,11 +39,12 @@ func (e *Engine) Level(ctx context.Context, who core.Subject, t Target) (Level, 
 	if !t.Item {
 		return l, nil
 	}
-	// The author rule holds only where the module is on: a module turned
-	// off grants nothing, even to authors.
-	author := t.AuthorID != 0 && t.AuthorID == who.AccountID
+	// The author rule holds only where the module is on (a module turned
+	// off grants nothing, even to authors) and, in a space, only while the
+	// author is a member of it.
+	author := t.AuthorID != 0 && t.AuthorID == who.AccountID && !who.IsAnonymous()
 	if author {
-		on, err := e.moduleOn(ctx, t.ContainerID)
+		on, err := e.authorCounts(ctx, who, t.ContainerID)
 		if err != nil {
 			return None, err
 		}
@@ -52,10 +53,49 @@ func (e *Engine) Level(ctx context.Context, who core.Subject, t Target) (Level, 
 	return ItemLevel(l, author), nil
 }
 
-func (e *Engine) moduleOn(ctx context.Context, containerID int64) (bool, error) {
+// AuthorSQL returns an SQL expression, 1 when the author rule applies to
+// who in the container aliased c and 0 otherwise, with its arguments:
+// callers that compute content levels from a container's level
+// (ItemLevel) select it beside LevelSQL so authorship counts only where
+// Level would count it.
+func AuthorSQL(who core.Subject, c string) (string, []any) {
+	if who.IsAnonymous() {
+		return "0", nil
+	}
+	return "(CASE WHEN " + moduleOnSQL(c) + " AND " + inSpaceSQL(who, c) + " THEN 1 ELSE 0 END)", memberArgs(who)
+}
+
+// authorCounts reports whether the author rule applies to who in the
+// container: its module is on and who still belongs to its space.
+func (e *Engine) authorCounts(ctx context.Context, who core.Subject, containerID int64) (bool, error) {
 	var n int
-	err := e.db.NewRaw(`SELECT COUNT(*) FROM containers c WHERE c.id = ? AND `+moduleOnSQL("c"), containerID).Scan(ctx, &n)
+	err := e.db.NewRaw(`SELECT COUNT(*) FROM containers c WHERE c.id = ? AND `+moduleOnSQL("c")+` AND `+inSpaceSQL(who, "c"),
+		append([]any{containerID}, memberArgs(who)...)...).Scan(ctx, &n)
 	return n > 0, store.Translate(err)
+}
+
+// memberSQL is the condition "who belongs to the space whose id is the SQL
+// expression space" (platform administrators count as members of every
+// space), and memberArgs its arguments.
+func memberSQL(who core.Subject, space string) string {
+	if who.Type.PlatformAdmin() {
+		return "TRUE"
+	}
+	return "EXISTS (SELECT 1 FROM space_members mm WHERE mm.space_id = " + space + " AND mm.account_id = ?)"
+}
+
+func memberArgs(who core.Subject) []any {
+	if who.Type.PlatformAdmin() {
+		return nil
+	}
+	return []any{who.AccountID}
+}
+
+// inSpaceSQL is the condition "the container aliased c is personal, or who
+// belongs to its space": what grants to a person, their ownership and their
+// authorship need to count. Its arguments are memberArgs(who).
+func inSpaceSQL(who core.Subject, c string) string {
+	return "(" + c + ".space_id IS NULL OR " + memberSQL(who, c+".space_id") + ")"
 }
 
 // Decide returns nil when who has privilege p on t. It returns
@@ -131,33 +171,24 @@ func LevelSQL(who core.Subject, c, author string) (string, []any) {
 		args = append(args, a...)
 	}
 	u := who.AccountID
-	// member(X): the subject belongs to space X (platform administrators
-	// count as members of every space).
-	member := func(space string) string {
-		if who.Type.PlatformAdmin() {
-			return "TRUE"
-		}
-		return "EXISTS (SELECT 1 FROM space_members mm WHERE mm.space_id = " + space + " AND mm.account_id = ?)"
-	}
-	memberArgs := func() []any {
-		if who.Type.PlatformAdmin() {
-			return nil
-		}
-		return []any{u}
-	}
+	member := func(space string) string { return memberSQL(who, space) }
+	memberArgs := func() []any { return memberArgs(who) }
 
 	b.WriteString("SELECT 0")
 	if !who.IsAnonymous() {
-		add("SELECT 4 WHERE $c.owner_id = ?", u)
+		// Owners, authors and people named in grants keep their rights in
+		// a space only while they belong to it: someone removed from a
+		// space loses them all, also on what they made there.
+		inSpace := inSpaceSQL(who, "$c")
+		add("SELECT 4 WHERE $c.owner_id = ? AND "+inSpace, append([]any{u}, memberArgs()...)...)
 		if author != "" {
-			add("SELECT 4 WHERE "+author+" = ?", u)
+			add("SELECT 4 WHERE "+author+" = ? AND "+inSpace, append([]any{u}, memberArgs()...)...)
 		}
 		if who.Type.PlatformAdmin() {
 			add("SELECT 3 WHERE $c.space_id IS NOT NULL")
 		} else {
 			add("SELECT 3 FROM space_members sa WHERE sa.space_id = $c.space_id AND sa.account_id = ? AND sa.role = 'admin'", u)
 		}
-		inSpace := "($c.space_id IS NULL OR " + member("$c.space_id") + ")"
 		add("SELECT g.level FROM grants g WHERE g.container_id = $c.id AND g.principal_kind = 'user' AND g.principal_id = ? AND "+inSpace,
 			append([]any{u}, memberArgs()...)...)
 		add("SELECT g.level FROM grants g JOIN user_group_members gm ON gm.group_id = g.principal_id "+

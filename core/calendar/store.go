@@ -60,6 +60,9 @@ type Collection struct {
 	ContainerKind string    `bun:"container_kind"`
 	UpdatedAt     time.Time `bun:"updated_at"`
 	Level         acl.Level `bun:"level"` // of the subject that loaded it
+	// AuthorRule: the author rule applies to that subject here (it
+	// belongs to the collection's space, or the collection is personal).
+	AuthorRule bool `bun:"author_rule"`
 }
 
 // HasComponent reports whether the collection accepts a component type.
@@ -248,11 +251,12 @@ func (s *Store) Home(ctx context.Context, who core.Subject) ([]Collection, error
 		return nil, err
 	}
 	expr, args := acl.LevelSQL(who, "c", "")
-	q := "SELECT " + collectionCols + ", " + expr + " AS level" + collectionFrom +
+	aexpr, aargs := acl.AuthorSQL(who, "c")
+	q := "SELECT " + collectionCols + ", " + expr + " AS level, " + aexpr + " AS author_rule" + collectionFrom +
 		"WHERE dc.kind = ? AND NOT dc.disabled AND " + expr + " >= 1 " +
 		"ORDER BY CASE WHEN c.owner_id = ? AND c.space_id IS NULL THEN 0 WHEN c.space_id IS NULL THEN 1 ELSE 2 END, " +
 		"dc.personal DESC, dc.sort_order, c.id"
-	all := append(append(append([]any{}, args...), s.kind), args...)
+	all := append(append(append(append([]any{}, args...), aargs...), s.kind), args...)
 	all = append(all, who.AccountID)
 	var out []Collection
 	if err := s.db.NewRaw(q, all...).Scan(ctx, &out); err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -292,9 +296,10 @@ func (s *Store) ByID(ctx context.Context, who core.Subject, id int64) (*Collecti
 
 func (s *Store) load(ctx context.Context, who core.Subject, where string, args ...any) (*Collection, error) {
 	expr, largs := acl.LevelSQL(who, "c", "")
+	aexpr, aargs := acl.AuthorSQL(who, "c")
 	var out []Collection
-	err := s.db.NewRaw("SELECT "+collectionCols+", "+expr+" AS level"+collectionFrom+"WHERE "+where,
-		append(largs, args...)...).Scan(ctx, &out)
+	err := s.db.NewRaw("SELECT "+collectionCols+", "+expr+" AS level, "+aexpr+" AS author_rule"+collectionFrom+"WHERE "+where,
+		append(append(largs, aargs...), args...)...).Scan(ctx, &out)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, store.Translate(err)
 	}
@@ -680,6 +685,9 @@ func (s *Store) Put(ctx context.Context, who core.Subject, c *Collection, name s
 			if err := decide(who, c, author, true, acl.PrivWriteContent); err != nil {
 				return err
 			}
+			if err := writableEverywhere(ctx, tx, who, objectID); err != nil {
+				return err
+			}
 			if o.UID != m.UID {
 				return &Violation{Code: CodeUIDConflict, Err: core.ErrConflict, Href: name,
 					Reason: "a resource keeps its UID; store a new UID under a new name"}
@@ -785,7 +793,7 @@ func addMember(ctx context.Context, tx bun.Tx, collectionID int64, name string, 
 func decide(who core.Subject, c *Collection, authorID int64, item bool, p acl.Privilege) error {
 	l := c.Level
 	if item {
-		l = acl.ItemLevel(l, authorID != 0 && authorID == who.AccountID && !who.IsAnonymous())
+		l = acl.ItemLevel(l, c.AuthorRule && authorID != 0 && authorID == who.AccountID && !who.IsAnonymous())
 	}
 	if l < acl.Read {
 		return fmt.Errorf("%w: no access", core.ErrNotFound)
@@ -855,9 +863,33 @@ func (s *Store) Delete(ctx context.Context, who core.Subject, c *Collection, nam
 	})
 }
 
+// writableEverywhere refuses who unless it has write-content on object id
+// in every collection that holds it: an object shared by several
+// collections is one resource, and a change made through one binding shows
+// in all of them, so it needs the right to change it in each.
+func writableEverywhere(ctx context.Context, db bun.IDB, who core.Subject, id int64) error {
+	expr, args := acl.LevelSQL(who, "c", "o.author_id")
+	var levels []acl.Level
+	err := db.NewRaw("SELECT "+expr+` FROM dav_members m JOIN containers c ON c.id = m.collection_id
+		JOIN dav_objects o ON o.id = m.object_id WHERE m.object_id = ?`, append(args, id)...).Scan(ctx, &levels)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	for _, l := range levels {
+		// LevelSQL with the author column holds the author rule already.
+		if l = acl.ItemLevel(l, false); !acl.Allows(l, false, acl.PrivWriteContent) {
+			return &acl.DeniedError{Need: acl.PrivWriteContent, Have: l}
+		}
+	}
+	return nil
+}
+
 // Link puts the object stored under name in from into to as well, under
 // the same name: one event in several calendars, an edit in one shows in
-// all. It needs read on from and bind on to.
+// all. It needs bind on to and, since the binding is one more way to
+// change the object, write-content on the object wherever it is held:
+// reading an event is not enough to bind it (RFC 5842's bindings share one
+// resource, so whoever may bind it could then rewrite it).
 func (s *Store) Link(ctx context.Context, who core.Subject, from *Collection, name string, to *Collection) error {
 	if s.backedBy(from) != nil || s.backedBy(to) != nil {
 		return fmt.Errorf("%w: an item shown from another module belongs to its collection alone", core.ErrForbidden)
@@ -869,7 +901,17 @@ func (s *Store) Link(ctx context.Context, who core.Subject, from *Collection, na
 	if err != nil {
 		return err
 	}
+	var author int64
+	if o.AuthorID != nil {
+		author = *o.AuthorID
+	}
+	if err := decide(who, from, author, true, acl.PrivWriteContent); err != nil {
+		return err
+	}
 	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := writableEverywhere(ctx, tx, who, o.ID); err != nil {
+			return err
+		}
 		if s.check != nil {
 			m, err := s.codec.Parse([]byte(o.Data))
 			if err != nil {
@@ -943,6 +985,6 @@ func (s *Store) Changes(ctx context.Context, c *Collection, since int64) (change
 
 // ItemLevel returns the level who has on object o of c.
 func (s *Store) ItemLevel(c *Collection, who core.Subject, o *Object) acl.Level {
-	author := o.AuthorID != nil && *o.AuthorID == who.AccountID && !who.IsAnonymous()
+	author := c.AuthorRule && o.AuthorID != nil && *o.AuthorID == who.AccountID && !who.IsAnonymous()
 	return acl.ItemLevel(c.Level, author)
 }

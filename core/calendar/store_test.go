@@ -164,3 +164,92 @@ func TestStore(t *testing.T) {
 		}
 	})
 }
+
+// TestBindNeedsWrite: a binding is one more way to change an object, so
+// binding needs write on the object, and a change through any binding
+// needs write on it in every collection that holds it (issue 20, item 1).
+func TestBindNeedsWrite(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		accts := account.New(db, nil)
+		mk := func(login string) core.Subject {
+			a, err := accts.Create(ctx, account.NewAccount{Login: login, Password: "password-" + login})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.Subject()
+		}
+		_, bob, carol := mk("owner"), mk("bob"), mk("carol")
+		spaces := space.New(db, nil)
+		sp, err := spaces.Create(ctx, space.NewSpace{Slug: "team"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, who := range []core.Subject{bob, carol} {
+			if err := spaces.SetMember(ctx, sp.ID, who.AccountID, space.RoleMember); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := calendar.New(db, acl.New(db), lineCodec{}, nil)
+		for _, who := range []core.Subject{bob, carol} {
+			if _, err := s.Home(ctx, who); err != nil {
+				t.Fatal(err)
+			}
+		}
+		personal, _ := s.Resolve(ctx, bob, "personal")
+		if _, _, err := s.Put(ctx, bob, personal, "e", []byte("e"), calendar.Conditions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := acl.SetGrants(ctx, db, personal.ContainerID, []acl.Grant{{PrincipalKind: acl.PrincipalUser, PrincipalID: carol.AccountID, Level: acl.Read}}); err != nil {
+			t.Fatal(err)
+		}
+		shared, err := s.Resolve(ctx, carol, "personal~bob")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine, err := s.Resolve(ctx, carol, "personal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// carol reads bob's event: binding it into her own calendar would let
+		// her rewrite it there.
+		err = s.Link(ctx, carol, shared, "e", mine)
+		if p, ok := acl.IsDenied(err); !ok || p != acl.PrivWriteContent {
+			t.Fatalf("carol binds an event she only reads: %v, want forbidden (write-content)", err)
+		}
+		// bob binds it into the team agenda, where carol has write: she may
+		// still not change it, since she cannot in bob's calendar.
+		team, _ := s.Resolve(ctx, bob, "agenda@team")
+		if err := s.Link(ctx, bob, personal, "e", team); err != nil {
+			t.Fatal(err)
+		}
+		carolTeam, err := s.Resolve(ctx, carol, "agenda@team")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = s.Put(ctx, carol, carolTeam, "e", []byte("e|rewritten"), calendar.Conditions{})
+		if p, ok := acl.IsDenied(err); !ok || p != acl.PrivWriteContent {
+			t.Fatalf("carol changes bob's event through the team's binding: %v, want forbidden", err)
+		}
+		if o, _ := s.Get(ctx, personal, "e"); o.Data != "e" {
+			t.Fatalf("bob's event changed: %q", o.Data)
+		}
+		// her own event, bound into the team agenda, she changes there.
+		if _, _, err := s.Put(ctx, carol, mine, "f", []byte("f"), calendar.Conditions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Link(ctx, carol, mine, "f", carolTeam); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Put(ctx, carol, carolTeam, "f", []byte("f|1"), calendar.Conditions{}); err != nil {
+			t.Fatal(err)
+		}
+		// unbinding through the team agenda leaves bob's event in place.
+		if err := s.Delete(ctx, carol, carolTeam, "e", calendar.Conditions{}); err != nil {
+			t.Fatal(err)
+		}
+		if o, err := s.Get(ctx, personal, "e"); err != nil || o.Data != "e" {
+			t.Fatalf("bob's event after an unbind: %+v %v", o, err)
+		}
+	})
+}

@@ -51,9 +51,11 @@ func byName(a, b Node) int { return strings.Compare(a.Name, b.Name) }
 // them); an error from f stops the listing and is returned.
 func (s *Service) ListChildren(ctx context.Context, who core.Subject, dir *Node, f func([]Node) error) error {
 	var cl acl.Level
+	var authorRule bool
 	expr, args := acl.LevelSQL(who, "c", "")
-	if err := s.db.NewRaw("SELECT "+expr+" FROM containers c WHERE c.id = ?", append(args, dir.ContainerID)...).
-		Scan(ctx, &cl); err != nil {
+	aexpr, aargs := acl.AuthorSQL(who, "c")
+	if err := s.db.NewRaw("SELECT "+expr+", "+aexpr+" FROM containers c WHERE c.id = ?", append(append(args, aargs...), dir.ContainerID)...).
+		Scan(ctx, &cl, &authorRule); err != nil {
 		return store.Translate(err)
 	}
 	if cl < acl.Read {
@@ -72,7 +74,7 @@ func (s *Service) ListChildren(ctx context.Context, who core.Subject, dir *Node,
 		return nil
 	}
 	level := func(n *Node) {
-		n.Level = acl.ItemLevel(cl, n.AuthorID != nil && *n.AuthorID == who.AccountID && !who.IsAnonymous())
+		n.Level = acl.ItemLevel(cl, authorRule && n.AuthorID != nil && *n.AuthorID == who.AccountID)
 	}
 	src := s.openChildren(ctx, dir, level)
 	defer src.close()

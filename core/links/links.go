@@ -219,7 +219,9 @@ func (s *Service) get(ctx context.Context, db bun.IDB, who core.Subject, id int6
 	if err := s.selectLinks(db, who, l).Where("l.id = ?", id).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("link %d: %w", id, store.Translate(err))
 	}
-	l.Level = acl.ItemLevel(l.Level, l.AuthorID != nil && *l.AuthorID == who.AccountID)
+	// The level came from LevelSQL with the author column: it holds the
+	// author rule already (only while the author belongs to the space).
+	l.Level = acl.ItemLevel(l.Level, false)
 	if err := db.NewRaw(`SELECT tag FROM link_tags WHERE link_id = ? ORDER BY tag`, id).Scan(ctx, &l.Tags); err != nil {
 		return nil, store.Translate(err)
 	}

@@ -341,8 +341,7 @@ func (s *Service) Tasks(ctx context.Context, who core.Subject, listID int64, f F
 		return nil, store.Translate(err)
 	}
 	for _, t := range out {
-		author := t.AuthorID != nil && *t.AuthorID == who.AccountID
-		t.Level = acl.ItemLevel(list.Level, author)
+		t.Level = list.ItemLevel(who, t.AuthorID)
 	}
 	return out, s.loadSets(ctx, out)
 }

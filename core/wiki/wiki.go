@@ -274,7 +274,9 @@ func (s *Service) get(ctx context.Context, db bun.IDB, who core.Subject, where s
 	if err := s.selectPages(db, who, p).Where(where, arg).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("wiki page: %w", store.Translate(err))
 	}
-	p.Level = acl.ItemLevel(p.Level, p.AuthorID != nil && *p.AuthorID == who.AccountID)
+	// The level came from LevelSQL with the author column: it holds the
+	// author rule already (only while the author belongs to the space).
+	p.Level = acl.ItemLevel(p.Level, false)
 	if err := db.NewRaw(`SELECT tag FROM wiki_tags WHERE page_id = ? ORDER BY tag`, p.ID).Scan(ctx, &p.Tags); err != nil {
 		return nil, store.Translate(err)
 	}
