@@ -67,19 +67,15 @@ func inSpace(all []calendar.Collection, spaceID int64, component string) []calen
 	return out
 }
 
-// calendarPalette colours calendars that have no colour of their own.
-var calendarPalette = []string{"#0b57d0", "#1a7f37", "#b3261e", "#8250df", "#bf5700", "#0a7c86", "#a8327d", "#5c6b00"}
-
 var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$`)
 
-// colorOf is the colour a page paints calendar i with: its own as DAV
-// clients store it (#RRGGBB or #RRGGBBAA, the alpha dropped), else one of
-// the palette.
-func colorOf(c *calendar.Collection, i int) string {
-	if hexColor.MatchString(c.Color) {
-		return strings.ToLower(c.Color[:7])
+// colorOf is the colour a page paints a calendar with: the one DAV
+// clients see (#RRGGBB or #RRGGBBAA, the alpha dropped).
+func colorOf(c *calendar.Collection) string {
+	if s := c.ShownColor(); hexColor.MatchString(s) {
+		return strings.ToLower(s[:7])
 	}
-	return calendarPalette[i%len(calendarPalette)]
+	return calendar.DefaultColor
 }
 
 // agendaCal is a calendar in the agenda's legend.
@@ -220,7 +216,7 @@ func (s *server) agendaPage(w http.ResponseWriter, r *http.Request) {
 	byID := map[int64]agendaCal{}
 	for i := range cals {
 		c := &cals[i]
-		ac := agendaCal{ID: c.ContainerID, Name: c.Name, Color: colorOf(c, i), On: !st.Sel || chosen[c.ContainerID],
+		ac := agendaCal{ID: c.ContainerID, Name: c.Name, Color: colorOf(c), On: !st.Sel || chosen[c.ContainerID],
 			CanAdd: acl.Allows(c.Level, true, acl.PrivBind)}
 		legend = append(legend, ac)
 		if ac.CanAdd {
@@ -378,14 +374,7 @@ func (s *server) agendaEventPage(w http.ResponseWriter, r *http.Request) {
 			o = x
 		}
 	}
-	color := calendarPalette[0]
-	if home, err := s.Calendar.Home(ctx, who); err == nil {
-		for i, h := range inSpace(home, v.Space.ID, "VEVENT") {
-			if h.ContainerID == c.ContainerID {
-				color = colorOf(&h, i)
-			}
-		}
-	}
+	color := colorOf(c)
 	room, err := s.jitsi.Room(ctx, "event", o.ObjectID)
 	if err != nil {
 		s.pageError(w, r, err)

@@ -20,14 +20,16 @@ const version = "0.1.0"
 // subscription feeds (a secret token in their URL) without it.
 func mountDAV(mux *http.ServeMux, svc *services) {
 	auth := func(h http.Handler) http.Handler { return davhttp.RequireBasic(svc.accounts, svc.log, h) }
-	disc := principal.New(principal.Options{Accounts: svc.accounts, Logger: svc.log})
+	disc := discovery(svc)
 	filesDAV := auth(davfiles.New(davfiles.Options{Files: svc.files, Accounts: svc.accounts, Spaces: svc.spaces,
 		Logger: svc.log, Prefix: "/dav"}))
-	mux.Handle("/.well-known/caldav", principal.NewWellKnown())
-	mux.Handle("/.well-known/carddav", principal.NewWellKnown())
-	mux.Handle("/dav/", auth(disc))
-	mux.Handle("/dav", davfiles.Probe(http.RedirectHandler("/dav/", http.StatusMovedPermanently)))
-	mux.Handle("/dav/principals/", auth(disc))
+	// vdirsyncer adds a slash to the well-known paths.
+	for _, p := range []string{"/.well-known/caldav", "/.well-known/carddav", "/.well-known/caldav/{$}", "/.well-known/carddav/{$}"} {
+		mux.Handle(p, principal.NewWellKnown())
+	}
+	mux.Handle("/dav/", disc)
+	mux.Handle("/dav", principal.ServerRoot(disc, davfiles.Probe(http.RedirectHandler("/dav/", http.StatusMovedPermanently))))
+	mux.Handle("/dav/principals/", disc)
 	// The bare /dav/files and /dav/spaces too: ServeMux would answer a
 	// PROPFIND there with a redirect, which Windows does not follow.
 	for _, p := range []string{"/dav/files/", "/dav/files", "/dav/spaces/", "/dav/spaces", "/dav/versions/", "/dav/trash/"} {
@@ -38,9 +40,19 @@ func mountDAV(mux *http.ServeMux, svc *services) {
 	mux.Handle("/dav/ical/", caldav.NewFeeds(caldav.Options{Calendars: svc.calendar, Logger: svc.log}))
 }
 
-// davProbe answers the OPTIONS and PROPFIND that Windows and GNOME send to
-// the server root and other paths before mounting, in front of the web UI.
-func davProbe(ui http.Handler) http.Handler { return davfiles.Probe(ui) }
+// discovery is the DAV root and the principals, behind Basic.
+func discovery(svc *services) http.Handler {
+	return davhttp.RequireBasic(svc.accounts, svc.log,
+		principal.New(principal.Options{Accounts: svc.accounts, Spaces: svc.spaces, Logger: svc.log}))
+}
+
+// davProbe answers DAV in front of the web UI: PROPFIND / as the DAV root
+// (a client given only the server URL finds the principal there), 404 for
+// PROPFIND on other paths, and the OPTIONS Windows and GNOME send to the
+// server root before mounting.
+func davProbe(svc *services, ui http.Handler) http.Handler {
+	return principal.ServerRoot(discovery(svc), davfiles.Probe(ui))
+}
 
 // mountFederation serves ActivityPub, WebFinger and NodeInfo, and returns
 // the server whose delivery queue serve runs.

@@ -151,7 +151,7 @@ func routes(svc *services, m *metrics) (http.Handler, *federation.Server, error)
 	if err != nil {
 		return nil, nil, fmt.Errorf("web UI: %w", err)
 	}
-	mux.Handle("/", davProbe(ui))
+	mux.Handle("/", davProbe(svc, ui))
 	return mux, fed, nil
 }
 

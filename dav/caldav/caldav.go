@@ -93,7 +93,7 @@ type handler struct {
 func (h *handler) collectionProp(r *http.Request, c *calendar.Collection, n xml.Name) (string, bool) {
 	switch n {
 	case calendarColor:
-		return davkit.Escape(c.Color), c.Color != ""
+		return davkit.Escape(c.ShownColor()), true
 	case calendarOrder:
 		return strconv.Itoa(c.SortOrder), true
 	case cal("supported-calendar-component-set"):

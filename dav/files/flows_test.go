@@ -198,9 +198,15 @@ func TestDavfs2AndGvfsFlows(t *testing.T) {
 
 		// gvfs: root probes, then a copy, rename and delete.
 		w.expect(200, "", "OPTIONS", "/", nil, "")
-		w.expect(207, "", "PROPFIND", "/", map[string]string{"Depth": "0", "Content-Type": "application/xml"},
-			`<?xml version="1.0" encoding="utf-8" ?>
-<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>`)
+		rootProbe := `<?xml version="1.0" encoding="utf-8" ?>
+<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>`
+		w.expect(401, "", "PROPFIND", "/", map[string]string{"Depth": "0", "Content-Type": "application/xml"}, rootProbe)
+		_, b = w.expect(207, "alice", "PROPFIND", "/", map[string]string{"Depth": "0", "Content-Type": "application/xml"}, rootProbe)
+		if !strings.Contains(b, "<D:collection/>") {
+			t.Errorf("root probe: %s", b)
+		}
+		// a path that is not there is not a folder
+		w.expect(404, "alice", "PROPFIND", "/gone/away/", map[string]string{"Depth": "0", "Content-Type": "application/xml"}, rootProbe)
 		_, b = w.expect(207, "alice", "PROPFIND", "/dav/files/alice/", map[string]string{"Depth": "1", "Content-Type": "application/xml"},
 			`<?xml version="1.0" encoding="utf-8" ?>
 <D:propfind xmlns:D="DAV:"><D:prop><D:creationdate/><D:displayname/><D:getcontentlength/><D:getcontenttype/><D:getetag/><D:getlastmodified/><D:resourcetype/></D:prop></D:propfind>`)

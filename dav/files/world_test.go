@@ -19,6 +19,7 @@ import (
 	"plaza/core/store"
 	"plaza/dav/davhttp"
 	davfiles "plaza/dav/files"
+	"plaza/dav/principal"
 )
 
 // world is a running plaza WebDAV server on loopback over a real
@@ -53,7 +54,9 @@ func server(db *store.DB, blobDir string, fo corefiles.Options, log *slog.Logger
 	h := davfiles.New(davfiles.Options{Files: fs, Accounts: accts, Spaces: space.New(db, nil), Logger: log})
 	mux := http.NewServeMux()
 	mux.Handle("/dav/", davhttp.RequireBasic(accts, log, h))
-	mux.Handle("/", davfiles.Probe(nil))
+	// as cmd/plaza: PROPFIND / is the DAV root, OPTIONS the Windows probe
+	disc := davhttp.RequireBasic(accts, log, principal.New(principal.Options{Accounts: accts, Logger: log}))
+	mux.Handle("/", principal.ServerRoot(disc, davfiles.Probe(nil)))
 	return mux, fs, bs, accts, nil
 }
 

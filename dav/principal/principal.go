@@ -8,12 +8,14 @@ package principal
 
 import (
 	"encoding/xml"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"plaza/core"
 	"plaza/core/account"
+	"plaza/core/space"
 	"plaza/dav/davhttp"
 	"plaza/dav/principal/davkit"
 )
@@ -21,7 +23,10 @@ import (
 // Options configure the discovery handler.
 type Options struct {
 	Accounts *account.Service
-	Logger   *slog.Logger
+	// Spaces answers the space principals (/dav/principals/spaces/SLUG/),
+	// the owner of a space's calendars and address books; nil: none.
+	Spaces *space.Service
+	Logger *slog.Logger
 }
 
 // DAVHeader advertises everything the tree below /dav/ speaks; DAVx5 and
@@ -38,7 +43,7 @@ var RootChildren = []string{"files/", "spaces/", "calendars/", "addressbooks/", 
 // without credentials (RequireBasic lets OPTIONS through; mount the
 // well-known paths outside it, or accept the 401 DAVx5 and iOS retry).
 func New(o Options) http.Handler {
-	h := &handler{accounts: o.Accounts, log: o.Logger}
+	h := &handler{accounts: o.Accounts, spaces: o.Spaces, log: o.Logger}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/.well-known/caldav", redirect)
 	mux.HandleFunc("/.well-known/carddav", redirect)
@@ -46,6 +51,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("/.well-known/carddav/", redirect)
 	mux.HandleFunc("/dav/", h.root)
 	mux.HandleFunc("/dav", h.root)
+	mux.HandleFunc("/{$}", h.root)
 	mux.HandleFunc("/dav/principals/", h.principals)
 	return mux
 }
@@ -53,6 +59,26 @@ func New(o Options) http.Handler {
 // NewWellKnown returns only the public redirects, for mounting outside
 // authentication.
 func NewWellKnown() http.Handler { return http.HandlerFunc(redirect) }
+
+// ServerRoot answers PROPFIND outside the DAV tree, in front of next (the
+// web UI behind Windows' and GNOME's OPTIONS probe): on the server root
+// / (and /dav without its slash) it hands the request to disc, New behind
+// authentication, which answers as /dav/ does (401 without credentials);
+// anywhere else it is 404, never an empty folder, so a client probing a
+// wrong URL is told so. Every other method goes to next.
+func ServerRoot(disc, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != "PROPFIND" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.URL.Path == "/" || r.URL.Path == "/dav" {
+			disc.ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "no DAV collection here: the DAV root is "+davkit.Root, http.StatusNotFound)
+	})
+}
 
 // redirect sends every method to /dav/ with 301 (RFC 6764 §5), PROPFIND
 // included: DAVx5, Thunderbird and iOS start there.
@@ -63,6 +89,7 @@ func redirect(w http.ResponseWriter, r *http.Request) {
 
 type handler struct {
 	accounts *account.Service
+	spaces   *space.Service
 	log      *slog.Logger
 }
 
@@ -73,8 +100,11 @@ func options(w http.ResponseWriter, allow string) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// root answers the DAV root /dav/ and the server root /: a client given
+// only the server URL (python-caldav, vdirsyncer, khal, DAVx5 with a bare
+// host) asks / for current-user-principal and the home sets.
 func (h *handler) root(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/dav/" && r.URL.Path != "/dav" {
+	if r.URL.Path != "/dav/" && r.URL.Path != "/dav" && r.URL.Path != "/" {
 		http.NotFound(w, r)
 		return
 	}
@@ -111,7 +141,11 @@ func (h *handler) root(w http.ResponseWriter, r *http.Request) {
 	ms := &davkit.Multistatus{Minimal: davkit.Minimal(r)}
 	// The root answers the principal's home sets too: DAVx5 asks for them
 	// in its first PROPFIND and skips a round trip when they are there.
-	ms.Responses = append(ms.Responses, davkit.Response{Href: davkit.Root,
+	self, children := davkit.Root, RootChildren
+	if r.URL.Path == "/" {
+		self, children = "/", []string{strings.TrimPrefix(davkit.Root, "/")}
+	}
+	ms.Responses = append(ms.Responses, davkit.Response{Href: self,
 		Props: answer(pf, []xml.Name{davkit.DAV("resourcetype"), davkit.DAV("current-user-principal")}, func(n xml.Name) (string, bool) {
 			switch n {
 			case davkit.DAV("resourcetype"):
@@ -120,14 +154,15 @@ func (h *handler) root(w http.ResponseWriter, r *http.Request) {
 				return "Plaza", true
 			case davkit.DAV("current-user-privilege-set"):
 				return davkit.PrivilegeSet(1, true, false), true
-			case davkit.Name(davkit.NSCalDAV, "calendar-home-set"), davkit.Name(davkit.NSCardDAV, "addressbook-home-set"):
+			case davkit.Name(davkit.NSCalDAV, "calendar-home-set"), davkit.Name(davkit.NSCardDAV, "addressbook-home-set"),
+				davkit.DAV("principal-URL"):
 				return principalProp(a, n)
 			}
 			return davkit.Common(who, n)
 		})})
 	if depth != 0 {
-		for _, c := range RootChildren {
-			href := davkit.Root + c
+		for _, c := range children {
+			href := self + c
 			ms.Responses = append(ms.Responses, davkit.Response{Href: href,
 				Props: answer(pf, []xml.Name{davkit.DAV("resourcetype")}, func(n xml.Name) (string, bool) {
 					switch n {
@@ -204,7 +239,10 @@ func principalProp(a *account.Account, n xml.Name) (string, bool) {
 func (h *handler) principals(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.Path, davkit.Principals)
 	login := strings.TrimSuffix(rest, "/")
-	if strings.Contains(login, "/") {
+	slug, isSpace := strings.CutPrefix(r.URL.Path, davkit.SpacePrincipals)
+	slug = strings.TrimSuffix(slug, "/")
+	isSpace = isSpace && slug != "" && !strings.Contains(slug, "/") && h.spaces != nil
+	if strings.Contains(login, "/") && !isSpace {
 		http.NotFound(w, r)
 		return
 	}
@@ -233,6 +271,10 @@ func (h *handler) principals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("DAV", DAVHeader)
+	if isSpace {
+		h.spacePrincipal(w, r, who, slug, pf)
+		return
+	}
 	me, err := h.accounts.Get(r.Context(), who.AccountID)
 	if err != nil {
 		davhttp.WriteError(w, r, h.log, r.URL.Path, err)
@@ -267,5 +309,44 @@ func (h *handler) principals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ms.Responses = append(ms.Responses, davkit.Response{Href: davkit.PrincipalHref(me.Login), Props: answer(pf, principalAll, mine)})
+	ms.Write(w)
+}
+
+// spacePrincipal answers /dav/principals/spaces/SLUG/ for whoever may
+// enter the space (the same rule as the space switcher); others get 404.
+func (h *handler) spacePrincipal(w http.ResponseWriter, r *http.Request, who core.Subject, slug string, pf *davkit.PropFind) {
+	spaces, err := h.spaces.Visible(r.Context(), who)
+	if err != nil {
+		davhttp.WriteError(w, r, h.log, r.URL.Path, err)
+		return
+	}
+	var sp *space.Space
+	for i := range spaces {
+		if spaces[i].Slug == slug {
+			sp = &spaces[i]
+		}
+	}
+	if sp == nil {
+		davhttp.WriteError(w, r, h.log, r.URL.Path, fmt.Errorf("%w: no space %q", core.ErrNotFound, slug))
+		return
+	}
+	href := davkit.SpacePrincipalHref(sp.Slug)
+	all := []xml.Name{davkit.DAV("resourcetype"), davkit.DAV("displayname"), davkit.DAV("principal-URL")}
+	ms := &davkit.Multistatus{Minimal: davkit.Minimal(r)}
+	ms.Responses = append(ms.Responses, davkit.Response{Href: href, Props: answer(pf, all, func(n xml.Name) (string, bool) {
+		switch n {
+		case davkit.DAV("resourcetype"):
+			return "<D:principal/>", true
+		case davkit.DAV("displayname"):
+			return davkit.Escape(sp.Name), true
+		case davkit.DAV("principal-URL"):
+			return davkit.Href(href), true
+		case davkit.Name(davkit.NSCalDAV, "calendar-user-type"):
+			return "GROUP", true
+		case davkit.DAV("group-membership"), davkit.DAV("alternate-URI-set"):
+			return "", true
+		}
+		return davkit.Common(who, n)
+	})})
 	ms.Write(w)
 }

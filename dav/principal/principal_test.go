@@ -132,3 +132,103 @@ func TestDiscoveryFromBareURL(t *testing.T) {
 		}
 	})
 }
+
+// TestServerRootDiscovery: a client given only http://HOST/ (python-caldav,
+// vdirsyncer) finds the principal and the home sets at /; well-known
+// paths with a trailing slash redirect too; a PROPFIND on a path that is
+// not there is 404, not an empty folder; shared collections name their
+// owner (the space's principal, which answers), every calendar has a
+// colour, and a minimal answer says it varies with Brief and Prefer.
+func TestServerRootDiscovery(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		e := davtest.Start(t, db)
+		body := `<propfind xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CR="urn:ietf:params:xml:ns:carddav"><prop><current-user-principal/><principal-URL/><C:calendar-home-set/><CR:addressbook-home-set/><resourcetype/></prop></propfind>`
+		for _, depth := range []string{"0", "1", "infinity"} {
+			r := e.Do("", "PROPFIND", "/", body, "Depth", depth)
+			if r.Status != 401 || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Basic") {
+				t.Fatalf("anonymous PROPFIND / Depth %s: %d %v", depth, r.Status, r.Header)
+			}
+			r = e.Do("alice", "PROPFIND", "/", body, "Depth", depth)
+			if r.Status != 207 {
+				t.Fatalf("PROPFIND / Depth %s: %d %s", depth, r.Status, r.Body)
+			}
+			ms, _ := e.ParseMS(r.Body)
+			root := ms["/"]
+			for prop, want := range map[string]string{
+				"current-user-principal": "/dav/principals/alice/", "principal-URL": "/dav/principals/alice/",
+				"calendar-home-set": "/dav/calendars/alice/", "addressbook-home-set": "/dav/addressbooks/alice/",
+			} {
+				if !strings.Contains(root[prop].Inner, want) {
+					t.Errorf("PROPFIND / Depth %s: %s = %+v, want %s", depth, prop, root[prop], want)
+				}
+			}
+		}
+		for _, p := range []string{"/.well-known/caldav/", "/.well-known/carddav/"} {
+			r := e.Do("", "PROPFIND", p, body, "Depth", "0")
+			if r.Status != http.StatusMovedPermanently || r.Header.Get("Location") != "/dav/" {
+				t.Errorf("PROPFIND %s: %d %q", p, r.Status, r.Header.Get("Location"))
+			}
+		}
+		for _, p := range []string{"/foo/bar/", "/nothing", "/.well-known/caldav/x"} {
+			for _, who := range []string{"", "alice"} {
+				if r := e.Do(who, "PROPFIND", p, body, "Depth", "1"); r.Status != 404 {
+					t.Errorf("PROPFIND %s as %q: %d %s", p, who, r.Status, r.Body)
+				}
+			}
+		}
+
+		// owner: a space's collections are owned by the space's principal
+		r := e.Do("bob", "PROPFIND", "/dav/addressbooks/bob/", `<propfind xmlns="DAV:"><prop><owner/><displayname/></prop></propfind>`, "Depth", "1")
+		ms, _ := e.ParseMS(r.Body)
+		if got := ms["/dav/addressbooks/bob/directory@team/"]["owner"]; got.Status != 200 || !strings.Contains(got.Inner, "/dav/principals/spaces/team/") {
+			t.Fatalf("owner of the space's directory: %+v\n%s", got, r.Body)
+		}
+		r = e.Do("bob", "PROPFIND", "/dav/calendars/bob/", `<propfind xmlns="DAV:" xmlns:A="http://apple.com/ns/ical/"><prop><owner/><A:calendar-color/></prop></propfind>`,
+			"Depth", "1", "Prefer", "return=minimal")
+		ms, _ = e.ParseMS(r.Body)
+		if got := ms["/dav/calendars/bob/agenda@team/"]["owner"]; !strings.Contains(got.Inner, "/dav/principals/spaces/team/") {
+			t.Fatalf("owner of the space's calendar: %+v\n%s", got, r.Body)
+		}
+		if got := ms["/dav/calendars/bob/personal/"]["owner"]; !strings.Contains(got.Inner, "/dav/principals/bob/") {
+			t.Fatalf("owner of bob's calendar: %+v", got)
+		}
+		colors := map[string]bool{}
+		for href, p := range ms {
+			if href == "/dav/calendars/bob/" {
+				continue
+			}
+			c := p["calendar-color"]
+			if c.Status != 200 || len(c.Text) != 7 || c.Text[0] != '#' {
+				t.Fatalf("calendar-color of %s: %+v", href, c)
+			}
+			colors[href] = true
+		}
+		if len(colors) < 2 {
+			t.Fatalf("calendars: %s", r.Body)
+		}
+		if !strings.Contains(r.Header.Get("Vary"), "Prefer") || !strings.Contains(r.Header.Get("Vary"), "Brief") {
+			t.Errorf("minimal answer without Vary: %v", r.Header)
+		}
+		// the colour is stable
+		r2 := e.Do("bob", "PROPFIND", "/dav/calendars/bob/", `<propfind xmlns="DAV:" xmlns:A="http://apple.com/ns/ical/"><prop><A:calendar-color/></prop></propfind>`, "Depth", "1")
+		ms2, _ := e.ParseMS(r2.Body)
+		for href := range colors {
+			if ms2[href]["calendar-color"].Text != ms[href]["calendar-color"].Text {
+				t.Errorf("colour of %s changed: %q, then %q", href, ms[href]["calendar-color"].Text, ms2[href]["calendar-color"].Text)
+			}
+		}
+
+		// the space's principal answers its members, and only them
+		r = e.Do("bob", "PROPFIND", "/dav/principals/spaces/team/", `<propfind xmlns="DAV:"><prop><displayname/><resourcetype/></prop></propfind>`, "Depth", "0")
+		ms, _ = e.ParseMS(r.Body)
+		if p := ms["/dav/principals/spaces/team/"]; r.Status != 207 || p["displayname"].Text != "Team" || !strings.Contains(p["resourcetype"].Inner, "principal") {
+			t.Fatalf("space principal: %d %s", r.Status, r.Body)
+		}
+		if r := e.Do("carol", "PROPFIND", "/dav/principals/spaces/team/", "", "Depth", "0"); r.Status != 404 {
+			t.Errorf("carol on team's principal: %d", r.Status)
+		}
+		if r := e.Do("bob", "PROPFIND", "/dav/principals/spaces/nope/", "", "Depth", "0"); r.Status != 404 {
+			t.Errorf("unknown space principal: %d", r.Status)
+		}
+	})
+}

@@ -22,10 +22,27 @@ const (
 	Principals   = "/dav/principals/"
 	Calendars    = "/dav/calendars/"
 	AddressBooks = "/dav/addressbooks/"
+	// SpacePrincipals holds the principals of spaces, the owners of their
+	// calendars and address books: two segments, so no login takes them.
+	SpacePrincipals = Principals + "spaces/"
 )
 
 // PrincipalHref is the principal URL of a login.
 func PrincipalHref(login string) string { return Principals + PathEscape(login) + "/" }
+
+// SpacePrincipalHref is the principal URL of a space.
+func SpacePrincipalHref(slug string) string { return SpacePrincipals + PathEscape(slug) + "/" }
+
+// OwnerHref is the principal that owns c: its space, or the person.
+func OwnerHref(c *calendar.Collection) (string, bool) {
+	switch {
+	case c.SpaceID != nil && c.SpaceSlug != "":
+		return SpacePrincipalHref(c.SpaceSlug), true
+	case c.OwnerLogin != "":
+		return PrincipalHref(c.OwnerLogin), true
+	}
+	return "", false
+}
 
 // Target is what a request addresses inside a flavour's tree.
 type Target struct {
@@ -357,10 +374,8 @@ func (s *Server) collectionProps(r *http.Request, who core.Subject, c *calendar.
 		case s.F.DescriptionProp:
 			return Escape(c.Description), c.Description != ""
 		case DAV("owner"):
-			if c.OwnerLogin != "" && c.SpaceID == nil {
-				return Href(PrincipalHref(c.OwnerLogin)), true
-			}
-			return "", false
+			href, ok := OwnerHref(c)
+			return Href(href), ok
 		case DAV("current-user-privilege-set"):
 			return PrivilegeSet(c.Level, true, s.F.Calendar), true
 		case DAV("supported-report-set"):

@@ -228,7 +228,9 @@ type Multistatus struct {
 func (m *Multistatus) Write(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	if m.Minimal {
+		// a cache must not serve this answer to a request without them
 		w.Header().Set("Preference-Applied", "return=minimal")
+		w.Header().Add("Vary", "Brief, Prefer")
 	}
 	w.WriteHeader(http.StatusMultiStatus)
 	var b strings.Builder

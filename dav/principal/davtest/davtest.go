@@ -58,11 +58,13 @@ func Handler(db *store.DB, accts *account.Service, cals *calendar.Service, cts *
 	}
 	mux := http.NewServeMux()
 	auth := func(h http.Handler) http.Handler { return davhttp.RequireBasic(accts, log, h) }
-	disc := principal.New(principal.Options{Accounts: accts, Logger: log})
-	mux.Handle("/.well-known/caldav", principal.NewWellKnown())
-	mux.Handle("/.well-known/carddav", principal.NewWellKnown())
-	mux.Handle("/dav/", auth(disc))
-	mux.Handle("/dav/principals/", auth(disc))
+	disc := auth(principal.New(principal.Options{Accounts: accts, Spaces: space.New(db, nil), Logger: log}))
+	for _, p := range []string{"/.well-known/caldav", "/.well-known/carddav", "/.well-known/caldav/{$}", "/.well-known/carddav/{$}"} {
+		mux.Handle(p, principal.NewWellKnown())
+	}
+	mux.Handle("/dav/", disc)
+	mux.Handle("/dav/principals/", disc)
+	mux.Handle("/", principal.ServerRoot(disc, http.NotFoundHandler()))
 	mux.Handle("/dav/calendars/", auth(caldav.New(caldav.Options{Calendars: cals, Logger: log})))
 	mux.Handle("/dav/addressbooks/", auth(carddav.New(carddav.Options{Contacts: cts, Logger: log})))
 	mux.Handle("/dav/ical/", caldav.NewFeeds(caldav.Options{Calendars: cals, Logger: log}))
