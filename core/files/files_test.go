@@ -503,3 +503,87 @@ func TestListingSubfolderGrants(t *testing.T) {
 		}
 	})
 }
+
+// TestDeleteKeepsHiddenSubfolder: deleting or purging a folder must not
+// destroy a sub-folder the caller may not delete (issue 20, item 3).
+func TestDeleteKeepsHiddenSubfolder(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, _, _, _, _ := setup(t, db, files.Options{})
+		spaces := space.New(db, nil)
+		team, err := spaces.Create(ctx, space.NewSpace{Slug: "team", Name: "Team"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject := func(login string) core.Subject {
+			a, err := account.New(db, nil).Create(ctx, account.NewAccount{Login: login, Password: "correct horse battery"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := spaces.SetMember(ctx, team.ID, a.ID, space.RoleMember); err != nil {
+				t.Fatal(err)
+			}
+			return a.Subject()
+		}
+		bob, carol := subject("bob"), subject("carol")
+		r, err := s.SpaceRoot(ctx, team.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mkdir := func(who core.Subject, p string) *files.Node {
+			t.Helper()
+			n, err := s.Mkdir(ctx, who, r, files.SplitPath(p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		mkdir(bob, "/shared")
+		mine := mkdir(carol, "/shared/mine")
+		put(t, s, carol, r, "/shared/mine/secret", "carol's")
+		put(t, s, bob, r, "/shared/open", "bob's")
+		if err := acl.SetGrants(ctx, db, mine.ContainerID, []acl.Grant{}); err != nil {
+			t.Fatal(err)
+		}
+		shared, err := s.Lookup(ctx, bob, r, files.Path{"shared"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ctx, bob, shared); !errors.Is(err, core.ErrForbidden) {
+			t.Fatalf("bob deletes a folder holding carol's private one: %v, want forbidden", err)
+		}
+		if got := read(t, s, carol, r, "/shared/mine/secret"); got != "carol's" {
+			t.Fatalf("carol's file: %q", got)
+		}
+		// A folder trashed while the sub-folder was still open to bob is
+		// not purged once the sub-folder is private.
+		if err := acl.SetGrants(ctx, db, mine.ContainerID, []acl.Grant{{PrincipalKind: acl.PrincipalSpace, PrincipalID: team.ID, Level: acl.Write}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ctx, bob, shared); err != nil {
+			t.Fatal(err)
+		}
+		if err := acl.SetGrants(ctx, db, mine.ContainerID, []acl.Grant{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Purge(ctx, bob, r, shared.ID); !errors.Is(err, core.ErrForbidden) {
+			t.Fatalf("bob purges a folder holding carol's private one: %v, want forbidden", err)
+		}
+		if k, err := s.EmptyTrash(ctx, bob, r); err != nil || k != 0 {
+			t.Fatalf("bob empties the trash: %d purged, %v", k, err)
+		}
+		if _, err := s.Node(ctx, carol, mine.ID); err != nil {
+			t.Fatalf("carol's folder after bob's purges: %v", err)
+		}
+		// Without hidden content the delete and the purge go through.
+		mkdir(bob, "/plain")
+		mkdir(bob, "/plain/sub")
+		plain, _ := s.Lookup(ctx, bob, r, files.Path{"plain"})
+		if err := s.Delete(ctx, bob, plain); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Purge(ctx, bob, r, plain.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -120,7 +120,14 @@ func (s *Service) Purge(ctx context.Context, who core.Subject, r *Root, id int64
 	if err := n.Need(acl.PrivUnbind); err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error { return s.purge(ctx, tx, id) })
+	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if n.IsDir {
+			if err := needDeleteTree(ctx, tx, who, id); err != nil {
+				return err
+			}
+		}
+		return s.purge(ctx, tx, id)
+	})
 }
 
 // EmptyTrash purges every trashed item of r who may delete, and returns
@@ -135,7 +142,17 @@ func (s *Service) EmptyTrash(ctx context.Context, who core.Subject, r *Root) (in
 		if !n.Allows(acl.PrivUnbind) {
 			continue
 		}
-		err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error { return s.purge(ctx, tx, n.ID) })
+		err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			if n.IsDir {
+				if err := needDeleteTree(ctx, tx, who, n.ID); err != nil {
+					return err
+				}
+			}
+			return s.purge(ctx, tx, n.ID)
+		})
+		if errors.Is(err, ErrHeldBack) {
+			continue
+		}
 		if err != nil && !errors.Is(err, core.ErrNotFound) {
 			return k, err
 		}

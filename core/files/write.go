@@ -77,8 +77,12 @@ func (s *Service) existing(ctx context.Context, db bun.IDB, who core.Subject, pa
 	}
 	itemLevel(n)
 	if n.Level < acl.Read {
-		// Someone else's file the subject cannot see holds the name.
-		return n, &acl.DeniedError{Need: acl.PrivBind, Have: parent.Level}
+		// A sub-folder the subject cannot see holds the name (files take
+		// their folder's grants, so only folders hide in a visible one).
+		// The name is taken either way; answer as for a folder the subject
+		// may read but not change, so the answer tells nothing more than
+		// that (issue 20, item 4).
+		n.Level = acl.Read
 	}
 	return n, nil
 }
@@ -318,7 +322,36 @@ func (s *Service) Delete(ctx context.Context, who core.Subject, n *Node) error {
 	})
 }
 
+// ErrHeldBack refuses deleting a folder whose tree holds a sub-folder the
+// caller may not delete (one shared only with others, say): deleting or
+// purging the folder would destroy what the caller cannot even see.
+var ErrHeldBack = fmt.Errorf("%w: the folder holds items you may not delete", core.ErrForbidden)
+
+// needDeleteTree refuses who deleting folder id unless who may delete
+// everything in its tree (trashed parts too, since a purge takes them
+// along). Files take the grants of their folder and authors have full,
+// so write on every folder of the tree is write on all of it.
+func needDeleteTree(ctx context.Context, db bun.IDB, who core.Subject, id int64) error {
+	expr, args := acl.LevelSQL(who, "c", "")
+	var k int
+	err := db.NewRaw(subtree+`SELECT COUNT(*) FROM containers c WHERE c.id IN
+		(SELECT container_id FROM file_nodes WHERE id IN (SELECT id FROM sub) AND is_dir) AND `+expr+` < ?`,
+		append(append([]any{id}, args...), acl.Write)...).Scan(ctx, &k)
+	if err != nil {
+		return store.Translate(err)
+	}
+	if k > 0 {
+		return ErrHeldBack
+	}
+	return nil
+}
+
 func (s *Service) trash(ctx context.Context, tx bun.Tx, who core.Subject, n *Node) error {
+	if n.IsDir {
+		if err := needDeleteTree(ctx, tx, who, n.ID); err != nil {
+			return err
+		}
+	}
 	p, err := pathOf(ctx, tx, n.ID)
 	if err != nil {
 		return err

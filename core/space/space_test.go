@@ -70,8 +70,21 @@ func TestSpaces(t *testing.T) {
 			}
 			return out
 		}
+		if got := slugs(gus.Subject()); len(got) != 1 || got[0] != "team" {
+			t.Errorf("guest sees %v, want only the space it belongs to", got)
+		}
+		// A guest removed from its space no longer sees it, even public.
+		if err := s.SetMember(ctx, lobby.ID, gus.ID, space.RoleMember); err != nil {
+			t.Fatal(err)
+		}
 		if got := slugs(gus.Subject()); len(got) != 2 {
-			t.Errorf("guest sees %v, want its space and the public one", got)
+			t.Errorf("guest member of two spaces sees %v", got)
+		}
+		if err := s.RemoveMember(ctx, lobby.ID, gus.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := slugs(gus.Subject()); len(got) != 1 || got[0] != "team" {
+			t.Errorf("guest removed from the public space still sees %v", got)
 		}
 		if got := slugs(core.AnonymousSubject); len(got) != 1 || got[0] != "lobby" {
 			t.Errorf("anonymous sees %v", got)
@@ -91,8 +104,8 @@ func TestSpaces(t *testing.T) {
 			t.Errorf("unlock a private space: %v", err)
 		}
 		s.RemoveMember(ctx, team.ID, gus.ID)
-		if got := slugs(gus.Subject()); len(got) != 1 {
-			t.Errorf("removed guest sees %v", got)
+		if got := slugs(gus.Subject()); len(got) != 0 {
+			t.Errorf("removed guest sees %v, want nothing", got)
 		}
 	})
 }

@@ -89,6 +89,12 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, href s
 		http.Error(w, "internal error", status)
 		return
 	}
+	if status == http.StatusNotFound {
+		// One text for every 404, so it cannot tell a private space, a
+		// login or a folder someone may not see from a missing one.
+		http.NotFound(w, r)
+		return
+	}
 	if p, ok := acl.IsDenied(err); ok {
 		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 		w.WriteHeader(status)
