@@ -49,6 +49,22 @@ type pctx struct {
 	used  int64
 	quota int64
 	quotd bool
+	// hashes holds the content hashes of listed files, read when the
+	// request asks for checksums (listings leave them out).
+	hashes map[int64]string
+}
+
+// checksum is the SHA-256 of r's content, "" for a folder.
+func (p *pctx) checksum(r *res) string {
+	switch {
+	case r.version != nil:
+		return r.version.BlobHash
+	case r.node == nil || r.dir:
+		return ""
+	case r.node.BlobHash != "":
+		return r.node.BlobHash
+	}
+	return p.hashes[r.node.ID]
 }
 
 func (p *pctx) locksFor(lp string) []files.Lock {
@@ -247,6 +263,17 @@ var liveProps = []liveProp{
 		}
 		return strconv.AppendInt(b, r.node.ID, 10), true
 	}},
+	// oc:checksums as ownCloud and Nextcloud write them: content is
+	// addressed by SHA-256, so the hash is the blob's name.
+	{ns: nsOC, local: "checksums", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
+		h := p.checksum(r)
+		if h == "" {
+			return b, false
+		}
+		b = append(b, "<oc:checksum>SHA256:"...)
+		b = append(b, h...)
+		return append(b, "</oc:checksum>"...), true
+	}},
 	{ns: nsOC, local: "permissions", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		if r.node == nil || r.version != nil {
 			return b, false
@@ -429,6 +456,8 @@ type multistatus struct {
 	missing []xml.Name
 	ids     []int64
 	started bool
+	// checksums: the request asks for oc:checksums
+	checksums bool
 }
 
 // askedProp is a property a prop request names.
@@ -439,7 +468,8 @@ type askedProp struct {
 }
 
 func (h *handler) newMultistatus(w http.ResponseWriter, p *pctx, q *propfindReq) *multistatus {
-	m := &multistatus{h: h, w: w, p: p, q: q}
+	m := &multistatus{h: h, w: w, p: p, q: q,
+		checksums: q.mode == "prop" && containsName(q.names, nsOC, "checksums") || q.mode == "allprop" && containsName(q.include, nsOC, "checksums")}
 	switch q.mode {
 	case "propname":
 		for i := range liveProps {
@@ -478,6 +508,18 @@ func (m *multistatus) write(rs []res) error {
 		}
 		var err error
 		if dead, err = m.h.files.Props(m.p.ctx, m.ids...); err != nil {
+			return err
+		}
+	}
+	if m.checksums {
+		m.ids = m.ids[:0]
+		for _, r := range rs {
+			if r.node != nil && r.version == nil && !r.dir && r.node.BlobHash == "" {
+				m.ids = append(m.ids, r.node.ID)
+			}
+		}
+		var err error
+		if m.p.hashes, err = m.h.files.BlobHashes(m.p.ctx, m.ids...); err != nil {
 			return err
 		}
 	}
@@ -578,6 +620,7 @@ func (m *multistatus) start() {
 	m.w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	if m.q.minimal {
 		m.w.Header().Set("Preference-Applied", "return=minimal")
+		m.w.Header().Add("Vary", "Brief, Prefer")
 	}
 	m.w.WriteHeader(http.StatusMultiStatus)
 	m.b = bufio.NewWriterSize(m.w, 64<<10)
