@@ -44,9 +44,45 @@ func (s *server) spaceView(r *http.Request, v *view) error {
 			}
 			v.Role = roleOf(members, v.User.ID)
 		}
+		v.Nav = s.reachable(r, v)
 		return nil
 	}
 	return fmt.Errorf("space %q: %w", slug, core.ErrNotFound)
+}
+
+// reachable keeps the navigation links the reader can open: the
+// newsletter is for space administrators; chat is among members; a
+// non-member (someone reading a public space) sees the files only when
+// their root is open to them.
+func (s *server) reachable(r *http.Request, v *view) []navLink {
+	member := v.Role != "" || (v.User != nil && v.User.Type.PlatformAdmin())
+	out := v.Nav[:0:0]
+	for _, l := range v.Nav {
+		switch l.Module {
+		case core.ModNewsletter:
+			if !v.SpaceAdmin() {
+				continue
+			}
+		case core.ModChat:
+			if v.Role == "" {
+				continue
+			}
+		case core.ModFiles:
+			if !member && !s.filesOpen(r, v.Space.ID) {
+				continue
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func (s *server) filesOpen(r *http.Request, spaceID int64) bool {
+	root, err := s.Files.SpaceRoot(r.Context(), spaceID)
+	if err == nil {
+		_, err = s.Files.Lookup(r.Context(), core.SubjectFrom(r.Context()), root, nil)
+	}
+	return err == nil
 }
 
 func (s *server) moduleOn(v *view, m core.Module) error {
