@@ -1,0 +1,644 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"plaza/core/acl"
+	"plaza/core/coretest"
+	"plaza/core/store"
+)
+
+// TestACLModel is a model-based test of the access rules: it generates a
+// random platform (spaces, members and space administrators, a guest,
+// folders and files by their authors, calendars and events, grants, BINDs,
+// then removals from spaces), and checks what every subject gets from the
+// real server over DAV files, CalDAV, the JSON API and search against a
+// small reference model of the rules the README states (model.level). A
+// disagreement names the subject, surface, operation and resource.
+//
+// `make test` runs one fixed seed on each database; PLAZA_ACL_MODEL_SEEDS=N
+// runs N seeds (from PLAZA_ACL_MODEL_SEED, default 1): `make acl-model`.
+func TestACLModel(t *testing.T) {
+	first, seeds := uint64(1), 1
+	if v := os.Getenv("PLAZA_ACL_MODEL_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("PLAZA_ACL_MODEL_SEED: %v", err)
+		}
+		first = n
+	}
+	if v := os.Getenv("PLAZA_ACL_MODEL_SEEDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("PLAZA_ACL_MODEL_SEEDS: %q", v)
+		}
+		seeds = n
+	}
+	for _, d := range coretest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			var total int64
+			for seed := first; seed < first+uint64(seeds); seed++ {
+				n := runACLModel(t, d, seed)
+				total += n
+				if t.Failed() {
+					t.Fatalf("seed %d failed (rerun with PLAZA_ACL_MODEL_SEED=%d PLAZA_ACL_MODEL_SEEDS=1)", seed, seed)
+				}
+			}
+			// go test shows a passing package's output only with -v, so the
+			// count also goes to the file PLAZA_ACL_MODEL_REPORT names, which
+			// .ci/test (make test) prints after the suite.
+			line := fmt.Sprintf("acl model (%s): %d seed(s) from %d, %d (subject, surface, operation) cases checked\n", d, seeds, first, total)
+			fmt.Print(line)
+			if p := os.Getenv("PLAZA_ACL_MODEL_REPORT"); p != "" {
+				f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				if _, err := f.WriteString(line); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+type mUser struct {
+	login string
+	id    int64
+	guest bool
+	admin bool // platform owner or administrator
+}
+
+func (u *mUser) pass() string { return "pw-" + u.login + "-model" }
+
+type mSpace struct {
+	slug   string
+	id     int64
+	public bool
+}
+
+type mCont struct {
+	id     int64
+	space  *mSpace // nil: personal
+	owner  *mUser
+	grants []acl.Grant
+}
+
+type mFile struct {
+	name   string
+	dir    *mFolder // nil: at the space root
+	space  *mSpace
+	author *mUser
+}
+
+type mFolder struct {
+	name  string
+	space *mSpace
+	cont  *mCont
+	files []*mFile
+}
+
+type mCal struct {
+	cont  *mCont
+	slug  string // agenda (of a space) or personal
+	owner *mUser // personal calendars
+}
+
+// segment is the calendar's name in the home of who.
+func (c *mCal) segment(who *mUser) string {
+	switch {
+	case c.cont.space != nil:
+		return c.slug + "@" + c.cont.space.slug
+	case c.owner == who:
+		return c.slug
+	}
+	return c.slug + "~" + c.owner.login
+}
+
+type mEvent struct {
+	name   string
+	uid    string
+	author *mUser
+	cals   []*mCal // every calendar holding it (BIND adds)
+}
+
+type model struct {
+	users   []*mUser
+	spaces  []*mSpace
+	roles   map[[2]int64]string // (space id, account id) → admin | member
+	roots   map[*mSpace]*mCont
+	agendas map[*mSpace]*mCal
+	persons map[*mUser]*mCal
+	folders []*mFolder
+	files   []*mFile
+	events  []*mEvent
+}
+
+func (m *model) member(u *mUser, s *mSpace) bool {
+	if u.admin {
+		return true
+	}
+	_, ok := m.roles[[2]int64{s.id, u.id}]
+	return ok
+}
+
+// level is the README's rules, written out once more, plainly.
+func (m *model) level(u *mUser, c *mCont) acl.Level {
+	l := acl.None
+	up := func(x acl.Level) {
+		if x > l {
+			l = x
+		}
+	}
+	inSpace := c.space == nil || m.member(u, c.space)
+	if c.owner == u && inSpace {
+		up(acl.Full)
+	}
+	if c.space != nil && (u.admin || m.roles[[2]int64{c.space.id, u.id}] == "admin") {
+		up(acl.Write)
+	}
+	for _, g := range c.grants {
+		switch g.PrincipalKind {
+		case acl.PrincipalUser:
+			if g.PrincipalID == u.id && inSpace {
+				up(g.Level)
+			}
+		case acl.PrincipalSpace:
+			if c.space != nil && g.PrincipalID == c.space.id && m.member(u, c.space) {
+				up(g.Level)
+			}
+		case acl.PrincipalAnonymous:
+			if c.space != nil && c.space.public {
+				up(acl.Read)
+			}
+		}
+	}
+	return l
+}
+
+func (m *model) itemLevel(u *mUser, c *mCont, author *mUser) acl.Level {
+	if author == u && (c.space == nil || m.member(u, c.space)) {
+		return acl.Full
+	}
+	return acl.ItemLevel(m.level(u, c), false)
+}
+
+func (m *model) fileCont(f *mFile) *mCont {
+	if f.dir != nil {
+		return f.dir.cont
+	}
+	return m.roots[f.space]
+}
+
+func (m *model) visibleSpaces(u *mUser) []string {
+	var out []string
+	for _, s := range m.spaces {
+		if u.admin || m.member(u, s) || (s.public && !u.guest) {
+			out = append(out, s.slug)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// eventWritable: write-content on the event in every calendar holding it.
+func (m *model) eventWritable(u *mUser, e *mEvent) bool {
+	for _, c := range e.cals {
+		if !acl.Allows(m.itemLevel(u, c.cont, e.author), false, acl.PrivWriteContent) {
+			return false
+		}
+	}
+	return true
+}
+
+func icsEvent(uid string) string {
+	return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//plaza//model//EN\r\nBEGIN:VEVENT\r\nUID:" + uid +
+		"\r\nDTSTAMP:20261201T090000Z\r\nDTSTART:20261210T090000Z\r\nDTEND:20261210T100000Z\r\nSUMMARY:plazamodel\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+}
+
+// runACLModel builds one random platform from seed and checks it; it
+// returns the number of cases checked.
+func runACLModel(t *testing.T, d store.Dialect, seed uint64) int64 {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	in := newInstance(t, d)
+	ctx := context.Background()
+	m := &model{roles: map[[2]int64]string{}, roots: map[*mSpace]*mCont{}, agendas: map[*mSpace]*mCal{},
+		persons: map[*mUser]*mCal{}}
+
+	// Accounts and spaces, with the command line.
+	m.users = append(m.users, &mUser{login: "root", admin: true})
+	for i := range 4 {
+		m.users = append(m.users, &mUser{login: fmt.Sprintf("u%d", i)})
+	}
+	m.users = append(m.users, &mUser{login: "gus", guest: true})
+	for _, u := range m.users {
+		args := []string{"user", "add", u.login}
+		if u.guest {
+			args = append(args, "--guest")
+		}
+		if r := in.run(u.pass()+"\n", args...); r.code != 0 {
+			t.Fatalf("user add %s: %s", u.login, r.stderr)
+		}
+	}
+	m.spaces = []*mSpace{{slug: "priv"}, {slug: "pub", public: true}}
+	for _, s := range m.spaces {
+		args := []string{"space", "add", s.slug}
+		if s.public {
+			args = append(args, "--public")
+		}
+		if r := in.run("", args...); r.code != 0 {
+			t.Fatalf("space add: %s", r.stderr)
+		}
+	}
+	type membership struct {
+		s    *mSpace
+		u    *mUser
+		role string
+	}
+	var members []membership
+	for _, s := range m.spaces {
+		for _, u := range m.users[1:] {
+			if rng.IntN(10) < 7 {
+				role := "member"
+				if !u.guest && rng.IntN(5) == 0 {
+					role = "admin"
+				}
+				if r := in.run("", "space", "member", s.slug, u.login, "--role", role); r.code != 0 {
+					t.Fatalf("space member: %s", r.stderr)
+				}
+				members = append(members, membership{s, u, role})
+			}
+		}
+	}
+	srv := in.serve()
+
+	// The test reads ids and sets grants on folders and calendars in the
+	// database: no protocol sets grants on those yet.
+	var o store.Options
+	for _, kv := range in.env {
+		if v, ok := strings.CutPrefix(kv, "PLAZA_DATA="); ok {
+			o.DataDir = v
+		}
+		if v, ok := strings.CutPrefix(kv, "PLAZA_DATABASE_URL="); ok {
+			o.URL = v
+		}
+	}
+	db, err := store.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, u := range m.users {
+		if err := db.NewRaw(`SELECT id FROM accounts WHERE login = ?`, u.login).Scan(ctx, &u.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range m.spaces {
+		if err := db.NewRaw(`SELECT id FROM spaces WHERE slug = ?`, s.slug).Scan(ctx, &s.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, mb := range members {
+		m.roles[[2]int64{mb.s.id, mb.u.id}] = mb.role
+	}
+
+	var cases atomic.Int64
+	do := func(u *mUser, method, path, body string, hdr ...string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, srv.url+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u != nil {
+			req.SetBasicAuth(u.login, u.pass())
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	must := func(u *mUser, method, path, body string, want ...int) {
+		t.Helper()
+		code, b := do(u, method, path, body)
+		if !slices.Contains(want, code) {
+			t.Fatalf("set-up: %s %s %s: %d %s", u.login, method, path, code, b)
+		}
+	}
+	contID := func(q string, args ...any) int64 {
+		t.Helper()
+		var id int64
+		if err := db.NewRaw(q, args...).Scan(ctx, &id); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return id
+	}
+	randomGrants := func(c *mCont) {
+		var gs []acl.Grant
+		levels := []acl.Level{acl.Read, acl.Limited, acl.Write, acl.Full}
+		if c.space != nil && rng.IntN(2) == 0 {
+			gs = append(gs, acl.Grant{PrincipalKind: acl.PrincipalSpace, PrincipalID: c.space.id, Level: levels[rng.IntN(3)]})
+		}
+		for _, u := range m.users[1:] {
+			if rng.IntN(4) == 0 {
+				gs = append(gs, acl.Grant{PrincipalKind: acl.PrincipalUser, PrincipalID: u.id, Level: levels[rng.IntN(4)]})
+			}
+		}
+		if c.space != nil && rng.IntN(3) == 0 {
+			gs = append(gs, acl.Grant{PrincipalKind: acl.PrincipalAnonymous, Level: acl.Read})
+		}
+		if err := acl.SetGrants(ctx, db, c.id, gs); err != nil {
+			t.Fatal(err)
+		}
+		c.grants = gs
+	}
+
+	// Content, by the members, over DAV.
+	for _, u := range m.users {
+		must(u, "PROPFIND", "/dav/calendars/"+u.login+"/", "", 207)
+		c := &mCal{slug: "personal", owner: u}
+		c.cont = &mCont{id: contID(`SELECT container_id FROM dav_collections WHERE kind = 'calendar' AND personal AND scope = ?`,
+			"u"+strconv.FormatInt(u.id, 10)), owner: u}
+		m.persons[u] = c
+		e := &mEvent{name: "p-" + u.login + ".ics", uid: "p-" + u.login, author: u, cals: []*mCal{c}}
+		must(u, "PUT", "/dav/calendars/"+u.login+"/personal/"+e.name, icsEvent(e.uid), 201)
+		m.events = append(m.events, e)
+	}
+	for _, s := range m.spaces {
+		must(m.users[0], "PROPFIND", "/dav/spaces/"+s.slug+"/", "", 207) // makes the tree
+		root := &mCont{id: contID(`SELECT container_id FROM file_roots WHERE space_id = ?`, s.id), space: s,
+			grants: []acl.Grant{{PrincipalKind: acl.PrincipalSpace, PrincipalID: s.id, Level: acl.Write}}}
+		m.roots[s] = root
+		agenda := &mCal{slug: "agenda", cont: &mCont{space: s, grants: []acl.Grant{{PrincipalKind: acl.PrincipalSpace, PrincipalID: s.id, Level: acl.Write}}}}
+		m.agendas[s] = agenda
+		var in []*mUser
+		for _, u := range m.users[1:] {
+			if m.member(u, s) {
+				in = append(in, u)
+			}
+		}
+		for _, u := range in {
+			dir := &mFolder{name: "d-" + u.login, space: s}
+			must(u, "MKCOL", "/dav/spaces/"+s.slug+"/"+dir.name+"/", "", 201)
+			dir.cont = &mCont{id: contID(`SELECT n.container_id FROM file_nodes n JOIN containers c ON c.id = n.container_id
+				WHERE n.name = ? AND c.space_id = ?`, dir.name, s.id), space: s, owner: u, grants: root.grants}
+			m.folders = append(m.folders, dir)
+			for _, w := range []*mUser{u, in[rng.IntN(len(in))]} {
+				f := &mFile{name: "f-" + w.login + "-in-" + dir.name + ".txt", dir: dir, space: s, author: w}
+				if slices.ContainsFunc(dir.files, func(g *mFile) bool { return g.name == f.name }) {
+					continue
+				}
+				must(w, "PUT", "/dav/spaces/"+s.slug+"/"+dir.name+"/"+f.name, "plazamodel "+f.name, 201)
+				dir.files = append(dir.files, f)
+				m.files = append(m.files, f)
+			}
+			f := &mFile{name: "r-" + u.login + ".txt", space: s, author: u}
+			must(u, "PUT", "/dav/spaces/"+s.slug+"/"+f.name, "plazamodel "+f.name, 201)
+			m.files = append(m.files, f)
+			e := &mEvent{name: "e-" + u.login + "-" + s.slug + ".ics", uid: "e-" + u.login + "-" + s.slug, author: u, cals: []*mCal{agenda}}
+			must(u, "PUT", "/dav/calendars/"+u.login+"/agenda@"+s.slug+"/"+e.name, icsEvent(e.uid), 201)
+			m.events = append(m.events, e)
+		}
+		if len(in) > 0 {
+			agenda.cont.id = contID(`SELECT container_id FROM dav_collections WHERE kind = 'calendar' AND scope = ? AND slug = 'agenda'`,
+				"s"+strconv.FormatInt(s.id, 10))
+		}
+	}
+	// Grants: folders and personal calendars get random ones.
+	for _, dir := range m.folders {
+		if rng.IntN(3) > 0 {
+			randomGrants(dir.cont)
+		}
+	}
+	for _, c := range m.persons {
+		if rng.IntN(2) == 0 {
+			randomGrants(c.cont)
+		}
+	}
+	// BINDs: people try to bind events they can address into their own
+	// personal calendar.
+	var fails []string
+	fail := func(format string, a ...any) { fails = append(fails, fmt.Sprintf(format, a...)) }
+	for range 12 {
+		u := m.users[1+rng.IntN(len(m.users)-1)]
+		e := m.events[rng.IntN(len(m.events))]
+		from := e.cals[rng.IntN(len(e.cals))]
+		to := m.persons[u]
+		if slices.Contains(e.cals, to) {
+			continue
+		}
+		body := `<?xml version="1.0" encoding="utf-8"?><D:bind xmlns:D="DAV:"><D:segment>` + e.name +
+			`</D:segment><D:href>/dav/calendars/` + u.login + "/" + from.segment(u) + "/" + e.name + `</D:href></D:bind>`
+		code, b := do(u, "BIND", "/dav/calendars/"+u.login+"/personal/", body, "Content-Type", "application/xml")
+		cases.Add(1)
+		want := http.StatusCreated
+		switch {
+		case m.level(u, from.cont) < acl.Read:
+			want = http.StatusNotFound
+		case !m.eventWritable(u, e):
+			want = http.StatusForbidden
+		}
+		if code != want {
+			fail("%s BIND %s from %s: %d, model %d (%s)", u.login, e.name, from.segment(u), code, want, strings.TrimSpace(b))
+		}
+		if code == http.StatusCreated {
+			e.cals = append(e.cals, to)
+		}
+	}
+	// Removals from spaces, by the platform owner over the API.
+	for _, mb := range members {
+		if rng.IntN(10) < 3 {
+			must(m.users[0], "DELETE", fmt.Sprintf("/api/v1/admin/spaces/%d/members/%d", mb.s.id, mb.u.id), "", 204)
+			delete(m.roles, [2]int64{mb.s.id, mb.u.id})
+		}
+	}
+
+	// Search needs the indexer: wait until the platform owner finds every
+	// file of the spaces.
+	searchFiles := func(u *mUser) ([]string, int) {
+		code, b := do(u, "GET", "/api/v1/search?q=plazamodel&module=files&limit=500", "")
+		var res struct {
+			Hits []struct {
+				Title string `json:"title"`
+			} `json:"hits"`
+		}
+		if code != 200 {
+			return nil, code
+		}
+		if err := json.Unmarshal([]byte(b), &res); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, h := range res.Hits {
+			out = append(out, h.Title)
+		}
+		sort.Strings(out)
+		return out, code
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		got, _ := searchFiles(m.users[0])
+		if len(got) == len(m.files) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the indexer did not index the %d files: %v", len(m.files), got)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	hrefRE := regexp.MustCompile(`<(?:D:|d:)?href>([^<]+)</(?:D:|d:)?href>`)
+	propfindNames := func(u *mUser, path string) (int, []string) {
+		code, b := do(u, "PROPFIND", path, "", "Depth", "1")
+		var names []string
+		for _, mm := range hrefRE.FindAllStringSubmatch(b, -1) {
+			h, _ := url.PathUnescape(mm[1])
+			h = strings.TrimSuffix(strings.TrimPrefix(h, srv.url), "/")
+			if h == strings.TrimSuffix(path, "/") {
+				continue
+			}
+			names = append(names, h[strings.LastIndex(h, "/")+1:])
+		}
+		sort.Strings(names)
+		return code, names
+	}
+	status := func(read, write bool) int {
+		switch {
+		case !read:
+			return http.StatusNotFound
+		case !write:
+			return http.StatusForbidden
+		}
+		return http.StatusNoContent
+	}
+
+	for _, u := range m.users {
+		// API and DAV listings of spaces.
+		cases.Add(2)
+		want := m.visibleSpaces(u)
+		code, b := do(u, "GET", "/api/v1/spaces", "")
+		var sp struct {
+			Spaces []struct {
+				Slug string `json:"slug"`
+			} `json:"spaces"`
+		}
+		json.Unmarshal([]byte(b), &sp) //nolint:errcheck // compared below
+		var got []string
+		for _, s := range sp.Spaces {
+			got = append(got, s.Slug)
+		}
+		sort.Strings(got)
+		if code != 200 || !slices.Equal(got, want) {
+			fail("%s GET /api/v1/spaces: %d %v, model %v", u.login, code, got, want)
+		}
+		if code, got := propfindNames(u, "/dav/spaces/"); code != 207 || !slices.Equal(got, want) {
+			fail("%s PROPFIND /dav/spaces/: %d %v, model %v", u.login, code, got, want)
+		}
+		// Search over files.
+		cases.Add(1)
+		var wantFiles []string
+		for _, f := range m.files {
+			if m.itemLevel(u, m.fileCont(f), f.author) >= acl.Read {
+				wantFiles = append(wantFiles, f.name)
+			}
+		}
+		sort.Strings(wantFiles)
+		if got, code := searchFiles(u); code != 200 || !slices.Equal(got, wantFiles) {
+			fail("%s search files: %d %v, model %v", u.login, code, got, wantFiles)
+		}
+		// Folders: a listing shows what the model lets read.
+		for _, dir := range m.folders {
+			cases.Add(1)
+			path := "/dav/spaces/" + dir.space.slug + "/" + dir.name + "/"
+			code, got := propfindNames(u, path)
+			if m.itemLevel(u, dir.cont, dir.cont.owner) < acl.Read {
+				if code != http.StatusNotFound {
+					fail("%s PROPFIND %s: %d, model 404", u.login, path, code)
+				}
+				continue
+			}
+			var want []string
+			for _, f := range dir.files {
+				if m.itemLevel(u, dir.cont, f.author) >= acl.Read {
+					want = append(want, f.name)
+				}
+			}
+			sort.Strings(want)
+			if code != 207 || !slices.Equal(got, want) {
+				fail("%s PROPFIND %s: %d %v, model %v", u.login, path, code, got, want)
+			}
+		}
+		// Files: read and write each.
+		for _, f := range m.files {
+			cases.Add(2)
+			path := "/dav/spaces/" + f.space.slug + "/" + f.name
+			if f.dir != nil {
+				path = "/dav/spaces/" + f.space.slug + "/" + f.dir.name + "/" + f.name
+			}
+			l := m.itemLevel(u, m.fileCont(f), f.author)
+			wantGet := http.StatusOK
+			if l < acl.Read {
+				wantGet = http.StatusNotFound
+			}
+			if code, _ := do(u, "GET", path, ""); code != wantGet {
+				fail("%s GET %s: %d, model %d (level %s)", u.login, path, code, wantGet, l)
+			}
+			wantPut := status(l >= acl.Read, acl.Allows(l, false, acl.PrivWriteContent))
+			if f.dir != nil && m.itemLevel(u, f.dir.cont, f.dir.cont.owner) < acl.Read {
+				// A folder one may not see is a missing parent (RFC 4918: 409).
+				wantPut = http.StatusConflict
+			}
+			if code, _ := do(u, "PUT", path, "plazamodel "+f.name); code != wantPut {
+				fail("%s PUT %s: %d, model %d (level %s)", u.login, path, code, wantPut, l)
+			}
+		}
+		// Events, through every calendar holding them.
+		for _, e := range m.events {
+			for _, c := range e.cals {
+				if c.cont.space == nil && c.owner != u && c.cont.id == 0 {
+					continue
+				}
+				cases.Add(2)
+				path := "/dav/calendars/" + u.login + "/" + c.segment(u) + "/" + e.name
+				// An event is reached through a calendar one may read.
+				read := m.level(u, c.cont) >= acl.Read && m.itemLevel(u, c.cont, e.author) >= acl.Read
+				wantGet := http.StatusOK
+				if !read {
+					wantGet = http.StatusNotFound
+				}
+				if code, _ := do(u, "GET", path, ""); code != wantGet {
+					fail("%s GET %s: %d, model %d", u.login, path, code, wantGet)
+				}
+				wantPut := status(read, m.eventWritable(u, e))
+				if code, b := do(u, "PUT", path, icsEvent(e.uid), "Content-Type", "text/calendar"); code != wantPut {
+					fail("%s PUT %s: %d, model %d (%s)", u.login, path, code, wantPut, strings.TrimSpace(b))
+				}
+			}
+		}
+	}
+	for _, f := range fails {
+		t.Errorf("seed %d: %s", seed, f)
+	}
+	return cases.Load()
+}
