@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"plaza/core/blob"
 )
 
 // Config is the whole configuration, read once here and passed down.
@@ -16,6 +18,10 @@ type Config struct {
 	BaseURL            string
 	DataDir            string
 	DatabaseURL        string
+	BlobURL            string
+	S3AccessKey        string // from AWS_ACCESS_KEY_ID, never a flag (it would show in ps)
+	S3SecretKey        string
+	S3SessionToken     string
 	SMTPURL            string
 	JitsiURL           string
 	JitsiJWTSecret     string
@@ -37,6 +43,8 @@ func (c *Config) register(fs *flag.FlagSet, getenv func(string) string) {
 	str(&c.BaseURL, "base-url", "PLAZA_BASE_URL", "", "public URL used in hrefs and ActivityPub ids; empty: http:// and the listen address")
 	str(&c.DataDir, "data", "PLAZA_DATA", "./data", "directory of the SQLite database and blobs")
 	str(&c.DatabaseURL, "database-url", "PLAZA_DATABASE_URL", "", "postgres://… selects PostgreSQL")
+	str(&c.BlobURL, "blob-url", "PLAZA_BLOB_URL", "", "s3://bucket[/prefix]?endpoint=…&region=… keeps file content in an S3-compatible store; empty: in the data directory")
+	c.S3AccessKey, c.S3SecretKey, c.S3SessionToken = getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN")
 	str(&c.SMTPURL, "smtp-url", "PLAZA_SMTP_URL", "", "smtp://host:port for outgoing mail; empty: mail is queued and logged")
 	str(&c.JitsiURL, "jitsi-url", "PLAZA_JITSI_URL", "https://meet.jit.si", "Jitsi Meet base URL")
 	str(&c.JitsiJWTSecret, "jitsi-jwt-secret", "PLAZA_JITSI_JWT_SECRET", "", "sign Jitsi links with this HS256 secret (self-hosted Jitsi with token auth)")
@@ -68,6 +76,11 @@ func (c *Config) validate() error {
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return fmt.Errorf("database URL: only postgres:// is supported")
+	}
+	if c.BlobURL != "" {
+		if _, err := blob.ParseS3URL(c.BlobURL); err != nil {
+			return err
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

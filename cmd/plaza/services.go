@@ -10,6 +10,7 @@ import (
 	"plaza/core/acl"
 	"plaza/core/activity"
 	"plaza/core/blob"
+	"plaza/core/blob/s3"
 	"plaza/core/calendar"
 	"plaza/core/chat"
 	"plaza/core/contacts"
@@ -70,7 +71,7 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*services, error) 
 		db.Close()
 		return nil, err
 	}
-	blobs, err := blob.New(blob.Options{Dir: filepath.Join(cfg.DataDir, "blobs"), DB: db, Logger: log})
+	blobs, err := openBlobs(ctx, cfg, db, log)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("blob store: %w", err)
@@ -107,3 +108,20 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*services, error) 
 }
 
 func (s *services) Close() error { return s.db.Close() }
+
+// openBlobs opens the blob store: the data directory, or the object store
+// the blob URL names (uploads are still spooled in the data directory).
+func openBlobs(ctx context.Context, cfg Config, db *store.DB, log *slog.Logger) (*blob.Store, error) {
+	o := blob.Options{Dir: filepath.Join(cfg.DataDir, "blobs"), DB: db, Logger: log}
+	if cfg.BlobURL != "" {
+		so, err := blob.ParseS3URL(cfg.BlobURL)
+		if err != nil {
+			return nil, err
+		}
+		so.AccessKey, so.SecretKey, so.SessionToken = cfg.S3AccessKey, cfg.S3SecretKey, cfg.S3SessionToken
+		if o.Backend, err = s3.New(ctx, so); err != nil {
+			return nil, err
+		}
+	}
+	return blob.New(o)
+}

@@ -21,13 +21,28 @@ import (
 	"plaza/core/account"
 	"plaza/core/backup"
 	"plaza/core/blob"
+	"plaza/core/blob/s3"
 	"plaza/core/coretest"
 	"plaza/core/space"
 	"plaza/core/store"
 )
 
 func newBlobs(t *testing.T, db *store.DB) *blob.Store {
-	bs, err := blob.New(blob.Options{Dir: t.TempDir(), DB: db})
+	return newBlobsIn(t, db, "dir")
+}
+
+// newBlobsIn opens a blob store in a directory, or in a bucket of an S3
+// server of its own ("s3").
+func newBlobsIn(t *testing.T, db *store.DB, where string) *blob.Store {
+	o := blob.Options{Dir: t.TempDir(), DB: db}
+	if where == "s3" {
+		back, err := s3.New(context.Background(), coretest.S3(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Backend = back
+	}
+	bs, err := blob.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,12 +90,20 @@ func entries(t *testing.T, data []byte) map[string][]byte {
 	}
 }
 
+// TestBackupDuringWritesRestoresIdentically backs up while writes go on
+// and restores, with blobs in a directory and in an S3 object store.
 func TestBackupDuringWritesRestoresIdentically(t *testing.T) {
+	for _, where := range []string{"dir", "s3"} {
+		t.Run(where, func(t *testing.T) { backupDuringWrites(t, where) })
+	}
+}
+
+func backupDuringWrites(t *testing.T, where string) {
 	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		accts := account.New(db, nil)
 		spaces := space.New(db, nil)
-		bs := newBlobs(t, db)
+		bs := newBlobsIn(t, db, where)
 		if _, err := accts.Create(ctx, account.NewAccount{Login: "owner", Password: "owner-password"}); err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +147,7 @@ func TestBackupDuringWritesRestoresIdentically(t *testing.T) {
 
 		// Restore into an empty database and blob store.
 		db2 := coretest.OpenDB(t, db.Kind)
-		bs2 := newBlobs(t, db2)
+		bs2 := newBlobsIn(t, db2, where)
 		if _, err := backup.Restore(ctx, db2, bs2, bytes.NewReader(buf.Bytes())); err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,9 @@
 // Package blob stores file content by its SHA-256, so versions and copies
-// of a file share bytes. Content is streamed to a temporary file, synced and
-// renamed into place before any database row refers to it; rows count
-// references, and content nobody refers to is collected after a grace time.
+// of a file share bytes. Content is streamed to a temporary file and
+// hashed, then made durable under its hash in a Backend (a local
+// directory, or an S3-compatible object store) before any database row
+// refers to it; rows count references, and content nobody refers to is
+// collected after a grace time.
 package blob
 
 import (
@@ -28,10 +30,40 @@ type Blob struct {
 	Size int64
 }
 
-// Store keeps blobs under a directory and their reference counts in the
+// File is stored content opened for reading. Seeking is cheap: an object
+// store reads from the new offset with a ranged request, so HTTP Range
+// requests and video seeking fetch only what they need.
+type File interface {
+	io.ReadSeekCloser
+	io.ReaderAt
+	Stat() (fs.FileInfo, error)
+}
+
+// Backend keeps content under its hash. The Store does the hashing,
+// reference counting and collection; a Backend only stores bytes.
+type Backend interface {
+	// Keep makes the complete content spooled in f (size bytes, hashing
+	// to hash) durable under hash and closes f. When it returns nil the
+	// content is stored: a crash before leaves no object under hash.
+	// Content already there is marked as new, so a collection running
+	// now does not take it before the caller's reference is committed.
+	Keep(ctx context.Context, hash string, f *os.File, size int64) error
+	// Open returns the content of hash, or an error wrapping
+	// core.ErrNotFound.
+	Open(ctx context.Context, hash string) (File, error)
+	// RemoveIfOld deletes the content of hash unless it was kept after
+	// cutoff. Content already gone is no error.
+	RemoveIfOld(ctx context.Context, hash string, cutoff time.Time) error
+	// Walk calls fn with the hash of every content kept before cutoff.
+	Walk(ctx context.Context, cutoff time.Time, fn func(hash string) error) error
+}
+
+// Store keeps blobs in a Backend and their reference counts in the
 // database.
 type Store struct {
 	dir   string
+	spool string // temporary files of uploads in progress
+	back  Backend
 	db    *store.DB
 	log   *slog.Logger
 	now   func() time.Time
@@ -41,9 +73,13 @@ type Store struct {
 
 // Options configure a Store.
 type Options struct {
-	Dir    string
-	DB     *store.DB
-	Logger *slog.Logger
+	// Dir holds the content (with the default Backend) and, in Dir/tmp,
+	// uploads in progress.
+	Dir string
+	// Backend keeps the content; nil keeps it in Dir.
+	Backend Backend
+	DB      *store.DB
+	Logger  *slog.Logger
 	// Grace is how long unreferenced content is kept before collection,
 	// which covers content written but not yet committed. Default 1 hour.
 	Grace time.Duration
@@ -52,10 +88,14 @@ type Options struct {
 
 // New opens (creating if needed) a blob store.
 func New(o Options) (*Store, error) {
-	if err := os.MkdirAll(filepath.Join(o.Dir, "tmp"), 0o750); err != nil {
+	spool := filepath.Join(o.Dir, "tmp")
+	if err := os.MkdirAll(spool, 0o750); err != nil {
 		return nil, fmt.Errorf("blob directory: %w", err)
 	}
-	s := &Store{dir: o.Dir, db: o.DB, log: o.Logger, now: o.Now, grace: o.Grace}
+	s := &Store{dir: o.Dir, spool: spool, back: o.Backend, db: o.DB, log: o.Logger, now: o.Now, grace: o.Grace}
+	if s.back == nil {
+		s.back = &Local{Dir: o.Dir, Now: o.Now}
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -81,15 +121,11 @@ func ValidHash(h string) bool {
 	return true
 }
 
-func (s *Store) path(hash string) string {
-	return filepath.Join(s.dir, hash[:2], hash[2:4], hash)
-}
-
 // Put streams r into the store and returns its hash and size. The content
 // is durable when Put returns, but unreferenced: the caller commits a row
 // that refers to it and calls Ref in the same transaction.
 func (s *Store) Put(ctx context.Context, r io.Reader) (Blob, error) {
-	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
+	tmp, err := os.CreateTemp(s.spool, "put-*")
 	if err != nil {
 		return Blob{}, err
 	}
@@ -100,56 +136,15 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (Blob, error) {
 		return Blob{}, err
 	}
 	b := Blob{Hash: hex.EncodeToString(sum), Size: n}
-	final := s.path(b.Hash)
-	dir := filepath.Dir(final)
-	if _, err := os.Stat(final); err == nil {
-		// Same content is already there, synced before it was renamed
-		// into place: this copy need not be. Touch it so a collection
-		// running now does not take it before our reference is
-		// committed, and sync its folder in case the Put that renamed it
-		// is still about to.
-		tmp.Close()
-		now := s.now()
-		if err := os.Chtimes(final, now, now); err != nil {
-			return Blob{}, err
-		}
-		return b, syncDir(dir)
-	}
-	err = tmp.Sync()
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return Blob{}, err
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return Blob{}, err
-	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return Blob{}, err
-	}
-	return b, syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return b, s.back.Keep(ctx, b.Hash, tmp, n)
 }
 
 // Open returns the content of hash for reading and seeking.
-func (s *Store) Open(hash string) (*os.File, error) {
+func (s *Store) Open(hash string) (File, error) {
 	if !ValidHash(hash) {
 		return nil, fmt.Errorf("%w: bad blob hash", core.ErrInvalid)
 	}
-	f, err := os.Open(s.path(hash))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("blob %s: %w", hash, core.ErrNotFound)
-	}
-	return f, err
+	return s.back.Open(context.Background(), hash)
 }
 
 // Ref counts one more reference to b, inside the caller's transaction.
@@ -203,7 +198,7 @@ func (s *Store) Collect(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, h := range hashes {
-		if err := s.removeIfOld(h, cutoff); err != nil {
+		if err := s.back.RemoveIfOld(ctx, h, cutoff); err != nil {
 			s.log.Warn("collect blob", "hash", h, "err", err)
 			continue
 		}
@@ -213,63 +208,40 @@ func (s *Store) Collect(ctx context.Context) (int, error) {
 	return n + strays, err
 }
 
-// removeIfOld removes content unless it was touched after cutoff: a Put of
-// the same bytes racing with collection touches the file first.
-func (s *Store) removeIfOld(hash string, cutoff time.Time) error {
-	p := s.path(hash)
-	fi, err := os.Stat(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if fi.ModTime().After(cutoff) {
-		return nil
-	}
-	return os.Remove(p)
-}
-
+// collectStrays removes uploads that died with their process, and content
+// no row knows of (a write that never committed).
 func (s *Store) collectStrays(ctx context.Context, cutoff time.Time) (int, error) {
 	n := 0
-	err := filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || ctx.Err() != nil {
-			return err
+	dead, err := os.ReadDir(s.spool)
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range dead {
+		if info, err := d.Info(); err == nil && !info.ModTime().After(cutoff) && os.Remove(filepath.Join(s.spool, d.Name())) == nil {
+			n++
 		}
-		if d.IsDir() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil || info.ModTime().After(cutoff) {
-			return nil
-		}
-		name := d.Name()
-		if filepath.Base(filepath.Dir(p)) == "tmp" {
-			// An upload that died with its process.
-			if os.Remove(p) == nil {
-				n++
-			}
-			return nil
-		}
-		if !ValidHash(name) {
-			return nil
-		}
+	}
+	err = s.back.Walk(ctx, cutoff, func(hash string) error {
 		var known int
-		if err := s.db.NewRaw(`SELECT COUNT(*) FROM blobs WHERE hash = ?`, name).Scan(ctx, &known); err != nil {
+		if err := s.db.NewRaw(`SELECT COUNT(*) FROM blobs WHERE hash = ?`, hash).Scan(ctx, &known); err != nil {
 			return err
 		}
-		if known == 0 {
-			if busy, err := store.LeaseHeld(ctx, s.db.DB, store.BackupLeasePrefix, s.now()); err != nil || busy {
-				return err
-			}
-			if os.Remove(p) == nil {
-				n++
-			}
+		if known != 0 {
+			return nil
 		}
+		if busy, err := store.LeaseHeld(ctx, s.db.DB, store.BackupLeasePrefix, s.now()); err != nil || busy {
+			return err
+		}
+		if err := s.back.RemoveIfOld(ctx, hash, cutoff); err != nil {
+			s.log.Warn("collect stray blob", "hash", hash, "err", err)
+			return nil
+		}
+		n++
 		return nil
 	})
 	return n, err
 }
 
-// Dir is the directory the store keeps content in.
+// Dir is the directory the store keeps content (or, with an object
+// store, uploads in progress) in.
 func (s *Store) Dir() string { return s.dir }

@@ -34,7 +34,7 @@ func TestPutLeavesContentCached(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	m, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ, unix.MAP_SHARED)
+	m, err := unix.Mmap(int(f.(*os.File).Fd()), 0, size, unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {
 		t.Fatal(err)
 	}

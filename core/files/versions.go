@@ -3,13 +3,13 @@ package files
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/uptrace/bun"
 
 	"plaza/core"
 	"plaza/core/acl"
+	"plaza/core/blob"
 	"plaza/core/store"
 )
 
@@ -57,7 +57,7 @@ func (s *Service) Version(ctx context.Context, who core.Subject, id, versionID i
 }
 
 // OpenVersion returns the content of a version.
-func (s *Service) OpenVersion(v *Version) (*os.File, error) { return s.blobs.Open(v.BlobHash) }
+func (s *Service) OpenVersion(v *Version) (blob.File, error) { return s.blobs.Open(v.BlobHash) }
 
 // RestoreVersion makes a version the current content of its file; the
 // content it replaces becomes a version in turn.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -28,7 +27,7 @@ var ErrNoParent = fmt.Errorf("%w: parent folder missing", core.ErrConflict)
 var ErrOtherTree = fmt.Errorf("%w: cannot move or copy between trees", core.ErrForbidden)
 
 // Open returns the content of file n.
-func (s *Service) Open(n *Node) (*os.File, error) {
+func (s *Service) Open(n *Node) (blob.File, error) {
 	if n.IsDir {
 		return nil, fmt.Errorf("%w: a folder has no content", core.ErrInvalid)
 	}

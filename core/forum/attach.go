@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,6 +12,7 @@ import (
 
 	"plaza/core"
 	"plaza/core/acl"
+	"plaza/core/blob"
 	"plaza/core/store"
 )
 
@@ -97,7 +97,7 @@ func (s *Service) Attachments(ctx context.Context, who core.Subject, topicID int
 }
 
 // OpenAttachment returns an attachment who may read and its content.
-func (s *Service) OpenAttachment(ctx context.Context, who core.Subject, id int64) (*Attachment, *os.File, error) {
+func (s *Service) OpenAttachment(ctx context.Context, who core.Subject, id int64) (*Attachment, blob.File, error) {
 	a := new(Attachment)
 	if err := s.db.NewSelect().Model(a).Where("fa.id = ?", id).Scan(ctx); err != nil {
 		return nil, nil, fmt.Errorf("attachment %d: %w", id, store.Translate(err))

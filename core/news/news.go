@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -349,7 +348,7 @@ func (s *Service) SetImage(ctx context.Context, who core.Subject, id int64, medi
 }
 
 // Image opens the image of an article who may read.
-func (s *Service) Image(ctx context.Context, who core.Subject, id int64) (string, *os.File, error) {
+func (s *Service) Image(ctx context.Context, who core.Subject, id int64) (string, blob.File, error) {
 	a, err := s.Get(ctx, who, id)
 	if err != nil {
 		return "", nil, err
