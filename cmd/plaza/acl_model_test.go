@@ -642,3 +642,99 @@ func runACLModel(t *testing.T, d store.Dialect, seed uint64) int64 {
 	}
 	return cases.Load()
 }
+
+// TestNoExistenceOracle: over DAV, a name taken by a sub-folder one cannot
+// see answers PUT and MKCOL as one taken by a folder one may only read,
+// and a private space or another person's files answer 404 with the same
+// text as missing ones (issue 20, item 4).
+func TestNoExistenceOracle(t *testing.T) {
+	for _, d := range coretest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			in := newInstance(t, d)
+			for _, login := range []string{"root", "ann", "bob"} {
+				if r := in.run("pw-"+login+"-model\n", "user", "add", login); r.code != 0 {
+					t.Fatal(r.stderr)
+				}
+			}
+			in.run("", "space", "add", "team")
+			in.run("", "space", "add", "hidden")
+			in.run("", "space", "member", "team", "ann")
+			in.run("", "space", "member", "team", "bob")
+			srv := in.serve()
+			do := func(login, method, path string) (int, string) {
+				t.Helper()
+				var body io.Reader
+				if method == "PUT" {
+					body = strings.NewReader("x")
+				}
+				req, _ := http.NewRequest(method, srv.url+path, body)
+				req.SetBasicAuth(login, "pw-"+login+"-model")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(b)
+			}
+			for _, dir := range []string{"secret", "open"} {
+				if code, b := do("ann", "MKCOL", "/dav/spaces/team/"+dir+"/"); code != 201 {
+					t.Fatalf("MKCOL %s: %d %s", dir, code, b)
+				}
+			}
+			var o store.Options
+			for _, kv := range in.env {
+				if v, ok := strings.CutPrefix(kv, "PLAZA_DATA="); ok {
+					o.DataDir = v
+				}
+				if v, ok := strings.CutPrefix(kv, "PLAZA_DATABASE_URL="); ok {
+					o.URL = v
+				}
+			}
+			db, err := store.Open(ctx, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var team int64
+			if err := db.NewRaw(`SELECT id FROM spaces WHERE slug = 'team'`).Scan(ctx, &team); err != nil {
+				t.Fatal(err)
+			}
+			for dir, gs := range map[string][]acl.Grant{"secret": {},
+				"open": {{PrincipalKind: acl.PrincipalSpace, PrincipalID: team, Level: acl.Read}}} {
+				var id int64
+				if err := db.NewRaw(`SELECT container_id FROM file_nodes WHERE name = ?`, dir).Scan(ctx, &id); err != nil {
+					t.Fatal(err)
+				}
+				if err := acl.SetGrants(ctx, db, id, gs); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if code, _ := do("bob", "PROPFIND", "/dav/spaces/team/secret/"); code != 404 {
+				t.Fatalf("bob sees the secret folder: %d", code)
+			}
+			for _, method := range []string{"MKCOL", "PUT"} {
+				path := map[string]string{"MKCOL": "/", "PUT": ""}[method]
+				hc, hb := do("bob", method, "/dav/spaces/team/secret"+path)
+				vc, vb := do("bob", method, "/dav/spaces/team/open"+path)
+				if hc != vc || hb != vb || hc < 400 {
+					t.Errorf("%s on a hidden folder's name: %d %q; on a read-only one: %d %q", method, hc, hb, vc, vb)
+				}
+			}
+			for _, pair := range [][2]string{
+				{"/dav/spaces/hidden/", "/dav/spaces/nosuch/"},
+				{"/dav/spaces/hidden/a.txt", "/dav/spaces/nosuch/a.txt"},
+				{"/dav/files/ann/", "/dav/files/nobody/"},
+				{"/dav/spaces/team/secret/a.txt", "/dav/spaces/team/nosuch/a.txt"},
+			} {
+				rc, rb := do("bob", "GET", pair[0])
+				mc, mb := do("bob", "GET", pair[1])
+				if rc != 404 || mc != 404 || rb != mb {
+					t.Errorf("GET %s: %d %q; GET %s: %d %q", pair[0], rc, rb, pair[1], mc, mb)
+				}
+			}
+		})
+	}
+}
