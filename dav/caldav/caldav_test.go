@@ -158,10 +158,13 @@ func TestEventInTwoCalendars(t *testing.T) {
 		mustStatus(t, e.Do("bob", "BIND", "/dav/calendars/bob/agenda@team/", `<D:bind xmlns:D="DAV:"><D:segment>m.ics</D:segment><D:href>/dav/calendars/bob/work~alice/m.ics</D:href></D:bind>`), 404, "bob binds from alice")
 		r := e.Do("bob", "GET", "/dav/calendars/bob/agenda@team/m.ics", "")
 		mustStatus(t, r, 200, "bob sees the event in the team calendar")
-		// bob (member, write on the team calendar) edits it there …
+		// bob has write on the team calendar but not on alice's personal
+		// one, which holds the same event: he may not change it (issue 20) …
 		edited := event("m", "20240301T090000Z", "20240301T113000Z", "SEQUENCE:2\r\n")
-		mustStatus(t, put(t, e, "bob", "/dav/calendars/bob/agenda@team/m.ics", edited, "If-Match", r.Header.Get("ETag")), 204, "edit in team")
-		// … and the edit shows in alice's personal calendar
+		mustStatus(t, put(t, e, "bob", "/dav/calendars/bob/agenda@team/m.ics", edited, "If-Match", r.Header.Get("ETag")), 403, "bob edits in team")
+		// … alice, who may change it everywhere, edits it through the team's
+		mustStatus(t, put(t, e, "alice", team+"m.ics", edited, "If-Match", r.Header.Get("ETag")), 204, "edit in team")
+		// … and the edit shows in alice's other calendars
 		for _, p := range []string{cal + "m.ics", "/dav/calendars/alice/work/m.ics"} {
 			if r := e.Do("alice", "GET", p, ""); r.Body != edited {
 				t.Fatalf("%s not updated: %q", p, r.Body)
