@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -44,8 +45,7 @@ func (s *Service) SendReminders(ctx context.Context, alarms Alarms) (int, error)
 			return err
 		}
 		if len(at) == 0 {
-			_, err := tx.NewRaw(`INSERT INTO notify_cursors (name, at) VALUES (?, ?)`, reminderCursor, now).Exec(ctx)
-			return err
+			return insertCursor(ctx, tx, reminderCursor, now)
 		}
 		since := at[0]
 		if !now.After(since) {
@@ -100,5 +100,26 @@ func (s *Service) SendReminders(ctx context.Context, alarms Alarms) (int, error)
 		sent = len(notes)
 		return s.Notify(ctx, tx, notes...)
 	})
+	if errors.Is(err, errCursorTaken) {
+		return 0, nil
+	}
 	return sent, err
+}
+
+// errCursorTaken says another process created a cursor while this one
+// scanned: there was no row to lock yet, so both scanned the same
+// changes; the other's run stands and this one is rolled back, so nothing
+// is told twice.
+var errCursorTaken = errors.New("notification cursor created by another process")
+
+// insertCursor creates a cursor on the first run.
+func insertCursor(ctx context.Context, tx bun.Tx, name string, at time.Time) error {
+	res, err := tx.NewRaw(`INSERT INTO notify_cursors (name, at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, at).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return errCursorTaken
+	}
+	return nil
 }

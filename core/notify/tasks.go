@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -70,7 +71,7 @@ func (s *Service) WatchTasks(ctx context.Context) (int, error) {
 		}
 		if len(rows) == 0 {
 			if first {
-				_, err = tx.NewRaw(`INSERT INTO notify_cursors (name, at) VALUES (?, ?)`, taskCursor, since).Exec(ctx)
+				err = insertCursor(ctx, tx, taskCursor, since)
 			}
 			return err
 		}
@@ -134,7 +135,7 @@ func (s *Service) WatchTasks(ctx context.Context) (int, error) {
 		}
 		last := rows[len(rows)-1].Updated
 		if first {
-			_, err = tx.NewRaw(`INSERT INTO notify_cursors (name, at) VALUES (?, ?)`, taskCursor, last).Exec(ctx)
+			err = insertCursor(ctx, tx, taskCursor, last)
 		} else {
 			_, err = tx.NewRaw(`UPDATE notify_cursors SET at = ? WHERE name = ?`, last, taskCursor).Exec(ctx)
 		}
@@ -144,6 +145,9 @@ func (s *Service) WatchTasks(ctx context.Context) (int, error) {
 		notes = len(out)
 		return s.Notify(ctx, tx, out...)
 	})
+	if errors.Is(err, errCursorTaken) {
+		return 0, nil
+	}
 	return notes, err
 }
 
