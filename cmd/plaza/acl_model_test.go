@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"regexp"
@@ -102,6 +103,7 @@ type mCont struct {
 }
 
 type mFile struct {
+	id     int64 // of its node
 	name   string
 	dir    *mFolder // nil: at the space root
 	space  *mSpace
@@ -185,7 +187,8 @@ func (m *model) level(u *mUser, c *mCont) acl.Level {
 				up(g.Level)
 			}
 		case acl.PrincipalAnonymous:
-			if c.space != nil && c.space.public {
+			// Guests see only the spaces they belong to.
+			if c.space != nil && c.space.public && (!u.guest || m.member(u, c.space)) {
 				up(acl.Read)
 			}
 		}
@@ -426,6 +429,10 @@ func runACLModel(t *testing.T, d store.Dialect, seed uint64) int64 {
 				"s"+strconv.FormatInt(s.id, 10))
 		}
 	}
+	for _, f := range m.files {
+		f.id = contID(`SELECT n.id FROM file_nodes n JOIN containers c ON c.id = n.container_id
+			WHERE n.name = ? AND c.space_id = ?`, f.name, f.space.id)
+	}
 	// Grants: folders and personal calendars get random ones.
 	for _, dir := range m.folders {
 		if rng.IntN(3) > 0 {
@@ -611,6 +618,34 @@ func runACLModel(t *testing.T, d store.Dialect, seed uint64) int64 {
 			}
 			if code, _ := do(u, "PUT", path, "plazamodel "+f.name); code != wantPut {
 				fail("%s PUT %s: %d, model %d (level %s)", u.login, path, code, wantPut, l)
+			}
+		}
+		// Pages: each file's download in the web UI, with a session.
+		jar, _ := cookiejar.New(nil)
+		web := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		login, _ := json.Marshal(map[string]string{"login": u.login, "password": u.pass()})
+		resp, err := web.Post(srv.url+"/api/v1/session", "application/json", strings.NewReader(string(login)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s signs in: %d", u.login, resp.StatusCode)
+		}
+		for _, f := range m.files {
+			cases.Add(1)
+			path := fmt.Sprintf("/s/%s/files/%d/raw", f.space.slug, f.id)
+			resp, err := web.Get(srv.url + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			want := http.StatusOK
+			if m.itemLevel(u, m.fileCont(f), f.author) < acl.Read {
+				want = http.StatusNotFound
+			}
+			if resp.StatusCode != want {
+				fail("%s page GET %s (%s): %d, model %d", u.login, path, f.name, resp.StatusCode, want)
 			}
 		}
 		// Events, through every calendar holding them.

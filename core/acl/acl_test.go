@@ -160,6 +160,7 @@ func TestLevels(t *testing.T) {
 		{"disabled module grants nothing to space administrators", "alice", "tasks-off", acl.None},
 		{"anonymous visitor reads a public space's granted container", "anon", "public", acl.Read},
 		{"logged-in non-member reads what anonymous may", "dave", "public", acl.Read},
+		{"counter: a guest reads nothing of a public space it is not in", "gina", "public", acl.None},
 		{"counter: anonymous without a grant sees nothing", "anon", "public-nogrant", acl.None},
 		{"counter: anonymous grant in a private space counts for nothing", "anon", "private-anon", acl.None},
 		{"counter: password-protected public space before the password", "anon", "locked", acl.None},

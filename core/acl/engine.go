@@ -213,6 +213,11 @@ func LevelSQL(who core.Subject, c, author string) (string, []any) {
 		cond += " OR " + member("s.id")
 		anonArgs = append(anonArgs, memberArgs()...)
 	}
+	if who.Type == core.Guest {
+		// A guest sees only the spaces it belongs to, public ones too
+		// (as its space list, pages and directory do).
+		cond, anonArgs = member("s.id"), memberArgs()
+	}
 	add("SELECT 1 FROM grants g JOIN spaces s ON s.id = $c.space_id WHERE g.container_id = $c.id "+
 		"AND g.principal_kind = 'anonymous' AND s.public AND s.archived_at IS NULL AND ("+cond+")", anonArgs...)
 	b.WriteString("\n\t\tORDER BY 1 DESC LIMIT 1")

@@ -9,7 +9,7 @@
 //     "item");
 //   - principals: one account, a group, all members of a space, anonymous
 //     visitors (read at most, and only in a public space, after its
-//     password if it has one);
+//     password if it has one; not for guests outside their spaces);
 //   - grants to accounts, groups and members count only for members of the
 //     container's space (a person removed from a space loses them);
 //   - the owner of a container and the author of content have full on it;
