@@ -219,16 +219,19 @@ func TestBrowserTasksGanttVideo(t *testing.T) {
 			chromedp.SetValue(`#sd-new`, tk.start, chromedp.ByID),
 			chromedp.SetValue(`#dd-new`, tk.due, chromedp.ByID),
 			chromedp.Click(`//button[text()="Add the task"]`, chromedp.BySearch),
-			chromedp.WaitVisible(fmt.Sprintf(`//strong[@class="task-title" and text()=%q]`, tk.title), chromedp.BySearch),
+			chromedp.WaitVisible(fmt.Sprintf(`//a[@class="task-title" and text()=%q]`, tk.title), chromedp.BySearch),
 		)
 	}
 
-	// Change status and progress of the first task.
+	// Change status and progress of the first task, on its own page (the
+	// list carries no per-row forms).
 	var taskID string
 	run(t, ctx, "find the first task",
-		chromedp.AttributeValue(`//li[.//strong[text()="Write the plan"]]`, "data-id", &taskID, nil, chromedp.BySearch))
+		chromedp.AttributeValue(`//li[.//a[text()="Write the plan"]]`, "data-id", &taskID, nil, chromedp.BySearch))
 	var statusValue string
-	run(t, ctx, "change status and progress",
+	run(t, ctx, "open the task and read its statuses",
+		chromedp.Click(`//a[@class="task-title" and text()="Write the plan"]`, chromedp.BySearch),
+		chromedp.WaitVisible("#st-"+taskID, chromedp.ByID),
 		chromedp.Value(fmt.Sprintf(`//select[@id="st-%s"]/option[text()="In progress"]`, taskID), &statusValue, chromedp.BySearch),
 	)
 	run(t, ctx, "save status and progress",
@@ -251,11 +254,12 @@ func TestBrowserTasksGanttVideo(t *testing.T) {
 	os.WriteFile(upload, []byte("the launch brief"), 0o644)
 	var fileHref string
 	run(t, ctx, "attach a file",
-		chromedp.Click(fmt.Sprintf(`//li[@data-id=%q]//details[contains(@class,"edit")]/summary`, taskID), chromedp.BySearch),
+		chromedp.Click(`//a[@class="task-title" and text()="Write the plan"]`, chromedp.BySearch),
+		chromedp.WaitVisible("#fi-"+taskID, chromedp.ByID),
 		chromedp.SetUploadFiles("#fi-"+taskID, []string{upload}, chromedp.ByID),
 		chromedp.Click(fmt.Sprintf(`//form[@action="/s/team/task/%s/attach"]//button`, taskID), chromedp.BySearch),
-		chromedp.WaitVisible(fmt.Sprintf(`//li[@data-id=%q]//ul[@class="files"]/li/a[text()="brief.txt"]`, taskID), chromedp.BySearch),
-		chromedp.AttributeValue(fmt.Sprintf(`//li[@data-id=%q]//ul[@class="files"]/li/a`, taskID), "href", &fileHref, nil, chromedp.BySearch),
+		chromedp.WaitVisible(`//ul[@class="files"]/li/a[text()="brief.txt"]`, chromedp.BySearch),
+		chromedp.AttributeValue(`//ul[@class="files"]/li/a`, "href", &fileHref, nil, chromedp.BySearch),
 	)
 	var downloaded string
 	run(t, ctx, "download the file", chromedp.Evaluate(fmt.Sprintf(`(async () => await (await fetch(%q)).text())()`, fileHref), &downloaded,
@@ -264,7 +268,10 @@ func TestBrowserTasksGanttVideo(t *testing.T) {
 		t.Errorf("downloaded %q", downloaded)
 	}
 	var shot []byte
-	run(t, ctx, "screenshot the tasks page", chromedp.FullScreenshot(&shot, 100))
+	run(t, ctx, "screenshot the tasks page",
+		chromedp.Navigate(listURL),
+		chromedp.WaitVisible(`#tasks`, chromedp.ByID),
+		chromedp.FullScreenshot(&shot, 100))
 	os.WriteFile(filepath.Join(shots, "tasks.png"), shot, 0o644)
 
 	// The Gantt timeline shows dated tasks, progress and today's line.
@@ -360,6 +367,16 @@ func TestBrowserReaderSeesNoEditControls(t *testing.T) {
 	)
 	if titles != 1 || quick != 0 || add != 0 {
 		t.Errorf("reader sees %d tasks, %d edit controls, %d add forms", titles, quick, add)
+	}
+	var onPage, comment int
+	run(t, ctx, "open the read-only task",
+		chromedp.Click(`.task-title`, chromedp.ByQuery),
+		chromedp.WaitVisible(`form.comment`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("form.quick, details.edit, #fi-`+taskID+`").length`, &onPage),
+		chromedp.Evaluate(`document.querySelectorAll("form.comment").length`, &comment),
+	)
+	if onPage != 0 || comment != 1 {
+		t.Errorf("reader's task page: %d edit controls, %d comment forms", onPage, comment)
 	}
 	// The server is the guard: a forged POST with rita's own valid session
 	// and CSRF token is refused.

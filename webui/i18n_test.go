@@ -25,6 +25,8 @@ func TestTemplatesUseTheCatalogue(t *testing.T) {
 	attrs := regexp.MustCompile(`\b(placeholder|title|aria-label|alt)="[^"]*\p{L}`)
 	keys := regexp.MustCompile(`\bt "([a-z_.]+)"`)
 	files, _ := fs.Glob(templateFiles, "templates/*.html")
+	partials, _ := fs.Glob(templateFiles, "templates/partials/*.html")
+	files = append(files, partials...)
 	if len(files) < 9 {
 		t.Fatalf("only %d templates", len(files))
 	}

@@ -2,10 +2,15 @@ package webui
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"plaza/core/activity"
 )
+
+// activityPerPage is the length of a page of the feed; the next page
+// starts before the last entry shown.
+const activityPerPage = 50
 
 type activityRow struct {
 	Event activity.Event
@@ -39,6 +44,7 @@ func (s *server) activityPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var rows []activityRow
+	f.Limit = activityPerPage
 	if len(f.SpaceIDs) > 0 {
 		evs, err := s.Activity.List(r.Context(), who, f)
 		if err != nil {
@@ -86,12 +92,18 @@ func (s *server) activityPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	older := ""
+	if n := len(rows); n > 0 && n >= activityPerPage {
+		q := r.URL.Query()
+		q.Set("before", strconv.FormatInt(rows[n-1].Event.ID, 10))
+		older = r.URL.Path + "?" + q.Encode()
+	}
 	module := ""
 	if len(f.Modules) == 1 {
 		module = string(f.Modules[0])
 	}
 	v.Data = map[string]any{"Rows": rows, "Modules": searchModules(), "Module": module, "People": people,
-		"Person": f.PersonID, "FeedURL": r.URL.Query().Get("feed")}
+		"Person": f.PersonID, "FeedURL": r.URL.Query().Get("feed"), "Older": older}
 	s.render(w, r, http.StatusOK, "activity", v)
 }
 

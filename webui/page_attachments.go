@@ -35,7 +35,7 @@ func (s *server) taskAttach(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.backToList(w, r, v, t.ContainerID)
+	http.Redirect(w, r, fmt.Sprintf("/s/%s/task/%d", v.Space.Slug, t.ID), http.StatusSeeOther)
 }
 
 // attachmentGet downloads a file of a task, with Range support. Files are

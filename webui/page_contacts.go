@@ -79,6 +79,9 @@ type contactAddress struct {
 // space's directory, filtered by ?q= and ?book=, and shows the card of
 // the path (/contacts/BOOK/NAME) beside the list, with its addresses on
 // OpenStreetMap.
+// contactsPerPage bounds the directory list of one page.
+const contactsPerPage = 100
+
 func (s *server) contactsPage(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.moduleView(w, r, core.ModContacts, "contacts.title")
 	if !ok {
@@ -116,6 +119,9 @@ func (s *server) contactsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if bookID != 0 {
 		keep.Set("book", strconv.FormatInt(bookID, 10))
+	}
+	if n, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && n > 1 {
+		keep.Set("page", strconv.Itoa(n))
 	}
 	suffix := ""
 	if len(keep) > 0 {
@@ -155,8 +161,10 @@ func (s *server) contactsPage(w http.ResponseWriter, r *http.Request) {
 		row.Selected = sel != nil && sel.BookID == c.BookID && sel.Name == c.Name
 		rows = append(rows, row)
 	}
-	data := map[string]any{"Books": books, "Book": bookID, "Query": query, "Cards": rows, "Unreadable": dir.Unreadable,
-		"Count": len(rows)}
+	pg := paginate(r, len(rows), contactsPerPage)
+	lo, hi := pg.Bounds()
+	data := map[string]any{"Books": books, "Book": bookID, "Query": query, "Cards": rows[lo:hi], "Unreadable": dir.Unreadable,
+		"Count": len(rows), "Pager": pg}
 	if sel != nil {
 		var addrs []contactAddress
 		for _, a := range sel.Addresses {

@@ -61,6 +61,9 @@ func crumbs(p files.Path) []crumb {
 	return out
 }
 
+// filesPerPage bounds the rows of a folder listing.
+const filesPerPage = 100
+
 func (s *server) filesPage(w http.ResponseWriter, r *http.Request) {
 	v, root, ok := s.filesView(w, r)
 	if !ok {
@@ -83,8 +86,10 @@ func (s *server) filesPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	pg := paginate(r, len(children), filesPerPage)
+	lo, hi := pg.Bounds()
 	v.Data = map[string]any{
-		"Path": p.String(), "Crumbs": crumbs(p), "Children": children,
+		"Path": p.String(), "Crumbs": crumbs(p), "Children": children[lo:hi], "Pager": pg, "Count": len(children),
 		"CanAdd": dir.Allows(acl.PrivBind), "Up": parentOf(p),
 		"DAV": strings.TrimRight(s.BaseURL, "/") + "/dav/spaces/" + v.Space.Slug + "/",
 	}

@@ -86,6 +86,11 @@ func (s *server) taskListCreate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, fmt.Sprintf("/s/%s/tasks/%d", v.Space.Slug, c.ID), http.StatusSeeOther)
 }
 
+// tasksPerPage is how many tasks a list page shows: each row is light
+// (no form; a task's controls are on its own page), so 500 tasks stay
+// fast, but a screen holds a few dozen anyway.
+const tasksPerPage = 50
+
 // listData is what the task list page shows.
 type listData struct {
 	List     *task.List
@@ -94,10 +99,17 @@ type listData struct {
 	Members  []member
 	Others   []task.List
 	Filter   url.Values
-	CanAdd   bool
-	CanOrder bool
-	Names    map[int64]string
-	StatusOf map[int64]string
+	// Total is the number of tasks the filter keeps; Tasks is one page
+	// of them, Before the ids of the earlier pages (so that reordering a
+	// page keeps them in front).
+	Total       int
+	Page, Pages int
+	Pager       *pager
+	Before      string
+	CanAdd      bool
+	CanOrder    bool
+	Names       map[int64]string
+	StatusOf    map[int64]string
 	// CalDAVURL is the list's calendar of VTODO for tasks apps.
 	CalDAVURL string
 }
@@ -176,10 +188,21 @@ func (s *server) taskListPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	who := core.SubjectFrom(r.Context())
-	if d.Tasks, err = s.Tasks.Tasks(r.Context(), who, d.List.ID, f); err != nil {
+	all, err := s.Tasks.Tasks(r.Context(), who, d.List.ID, f)
+	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	d.Total = len(all)
+	d.Pager = paginate(r, len(all), tasksPerPage)
+	d.Page, d.Pages = d.Pager.Page, d.Pager.Pages
+	lo, hi := d.Pager.Bounds()
+	d.Tasks = all[lo:hi]
+	ids := make([]string, 0, lo)
+	for _, t := range all[:lo] {
+		ids = append(ids, strconv.FormatInt(t.ID, 10))
+	}
+	d.Before = strings.Join(ids, ",")
 	lists, err := s.Tasks.Lists(r.Context(), who, v.Space.ID)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -370,6 +393,40 @@ func (s *server) taskDelete(w http.ResponseWriter, r *http.Request) {
 	s.backToList(w, r, v, t.ContainerID)
 }
 
+// taskPage shows one task with its controls: status and progress, the
+// full edit form, attachments, comments, deletion. The list page shows
+// rows only, so that long lists stay fast.
+func (s *server) taskPage(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.tasksView(w, r, "tasks.title")
+	if !ok {
+		return
+	}
+	t, ok := s.taskFromPath(w, r, v)
+	if !ok {
+		return
+	}
+	r.SetPathValue("list", strconv.FormatInt(t.ContainerID, 10))
+	d, ok := s.loadList(w, r, v)
+	if !ok {
+		return
+	}
+	ctx, who := r.Context(), core.SubjectFrom(r.Context())
+	atts, err := s.Tasks.Attachments(ctx, who, t.ID)
+	var comments []task.Comment
+	if err == nil {
+		comments, err = s.Tasks.Comments(ctx, who, t.ID)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	t.Attachments = atts
+	v.Title = "task.page"
+	v.Data = map[string]any{"Task": t, "List": d.List, "Statuses": d.Statuses, "Members": d.Members,
+		"Names": d.Names, "StatusOf": d.StatusOf, "Comments": comments}
+	s.render(w, r, http.StatusOK, "task", v)
+}
+
 func (s *server) taskComment(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.tasksView(w, r, "tasks.title")
 	if !ok {
@@ -387,5 +444,5 @@ func (s *server) taskComment(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.backToList(w, r, v, t.ContainerID)
+	http.Redirect(w, r, fmt.Sprintf("/s/%s/task/%d", v.Space.Slug, t.ID), http.StatusSeeOther)
 }

@@ -17,7 +17,7 @@ import (
 	"plaza/core/space"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFiles embed.FS
 
 //go:embed static
@@ -82,7 +82,7 @@ func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames() {
 		t, err := template.New("layout.html").Funcs(baseFuncs()).
-			ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
+			ParseFS(templateFiles, "templates/layout.html", "templates/partials/*.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}

@@ -123,6 +123,7 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("POST /s/{slug}/tasks/{list}", s.taskCreate)
 	mux.HandleFunc("POST /s/{slug}/tasks/{list}/import", s.taskImport)
 	mux.HandleFunc("GET /s/{slug}/tasks/{list}/gantt", s.ganttPage)
+	mux.HandleFunc("GET /s/{slug}/task/{task}", s.taskPage)
 	mux.HandleFunc("POST /s/{slug}/task/{task}", s.taskUpdate)
 	mux.HandleFunc("POST /s/{slug}/task/{task}/delete", s.taskDelete)
 	mux.HandleFunc("POST /s/{slug}/task/{task}/comment", s.taskComment)

@@ -36,7 +36,9 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   list.addEventListener("drop", async (e) => {
     e.preventDefault();
-    const order = [...list.querySelectorAll("li.task")].map((li) => Number(li.dataset.id));
+    // The tasks of earlier pages stay in front of this page's.
+    const before = (list.dataset.before || "").split(",").filter((x) => x).map(Number);
+    const order = before.concat([...list.querySelectorAll("li.task")].map((li) => Number(li.dataset.id)));
     const resp = await fetch(`/api/v1/tasklists/${list.dataset.list}/order`, {
       method: "PUT",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": list.dataset.csrf },
