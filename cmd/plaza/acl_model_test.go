@@ -773,3 +773,144 @@ func TestNoExistenceOracle(t *testing.T) {
 		})
 	}
 }
+
+// TestRemovedMemberLosesWhatTheyMade: someone removed from a space loses
+// what they made there, on every surface: their DAV folder and file, their
+// task list (API, page and its VTODO calendar), their wiki folder and page,
+// their links folder and link (issue 20, item 2).
+func TestRemovedMemberLosesWhatTheyMade(t *testing.T) {
+	for _, d := range coretest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			in := newInstance(t, d)
+			for _, login := range []string{"root", "ann"} {
+				if r := in.run("pw-"+login+"-model\n", "user", "add", login); r.code != 0 {
+					t.Fatal(r.stderr)
+				}
+			}
+			in.run("", "space", "add", "team")
+			in.run("", "space", "member", "team", "ann")
+			srv := in.serve()
+			do := func(login, method, path, body string) (int, string) {
+				t.Helper()
+				req, _ := http.NewRequest(method, srv.url+path, strings.NewReader(body))
+				req.SetBasicAuth(login, "pw-"+login+"-model")
+				if strings.HasPrefix(path, "/api/") {
+					req.Header.Set("Content-Type", "application/json")
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(b)
+			}
+			id := func(code int, body string) int64 {
+				t.Helper()
+				var v struct {
+					ID int64 `json:"id"`
+				}
+				if code/100 != 2 || json.Unmarshal([]byte(body), &v) != nil || v.ID == 0 {
+					t.Fatalf("%d %s", code, body)
+				}
+				return v.ID
+			}
+			var sp struct {
+				Spaces []struct {
+					ID int64 `json:"id"`
+				} `json:"spaces"`
+			}
+			_, b := do("ann", "GET", "/api/v1/spaces", "")
+			if json.Unmarshal([]byte(b), &sp) != nil || len(sp.Spaces) != 1 {
+				t.Fatalf("spaces: %s", b)
+			}
+			team := sp.Spaces[0].ID
+			annID := id(do("ann", "GET", "/api/v1/me", ""))
+
+			// What ann makes: a folder and a file, a wiki folder and page, a
+			// links folder and link (closed to other members), a task list.
+			if code, b := do("ann", "MKCOL", "/dav/spaces/team/ann/", ""); code != 201 {
+				t.Fatalf("MKCOL: %d %s", code, b)
+			}
+			if code, b := do("ann", "PUT", "/dav/spaces/team/ann/notes.txt", "mine"); code != 201 {
+				t.Fatalf("PUT: %d %s", code, b)
+			}
+			wf := id(do("ann", "POST", fmt.Sprintf("/api/v1/spaces/%d/wiki/folders", team), `{"name":"Ann's","members":"none"}`))
+			page := id(do("ann", "POST", fmt.Sprintf("/api/v1/wiki/folders/%d/pages", wf), `{"title":"Plans","body":"mine"}`))
+			lf := id(do("ann", "POST", fmt.Sprintf("/api/v1/spaces/%d/links/folders", team), `{"name":"Ann's","members":"none"}`))
+			link := id(do("ann", "POST", fmt.Sprintf("/api/v1/linkfolders/%d/links", lf), `{"url":"https://example.org/"}`))
+
+			jar, _ := cookiejar.New(nil)
+			web := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, err := web.Post(srv.url+"/api/v1/session", "application/json", strings.NewReader(`{"login":"ann","password":"pw-ann-model"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sess struct {
+				CSRF string `json:"csrf_token"`
+			}
+			json.NewDecoder(resp.Body).Decode(&sess) //nolint:errcheck // checked below
+			resp.Body.Close()
+			if sess.CSRF == "" {
+				t.Fatalf("session: %d", resp.StatusCode)
+			}
+			v := url.Values{"name": {"Ann's list"}, "members": {"read"}, "_csrf": {sess.CSRF}}
+			req, _ := http.NewRequest("POST", srv.url+"/s/team/tasks", strings.NewReader(v.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err = web.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			listPage := resp.Header.Get("Location")
+			list, err := strconv.ParseInt(listPage[strings.LastIndex(listPage, "/")+1:], 10, 64)
+			if resp.StatusCode != 303 || err != nil {
+				t.Fatalf("new task list: %d %q", resp.StatusCode, listPage)
+			}
+			pageStatus := func(path string) int {
+				resp, err := web.Get(srv.url + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+
+			reads := []string{
+				"/dav/spaces/team/ann/notes.txt",
+				fmt.Sprintf("/api/v1/wiki/folders/%d/pages", wf),
+				fmt.Sprintf("/api/v1/wiki/pages/%d", page),
+				fmt.Sprintf("/api/v1/linkfolders/%d/links", lf),
+				fmt.Sprintf("/api/v1/links/%d", link),
+				fmt.Sprintf("/api/v1/tasklists/%d/tasks", list),
+				fmt.Sprintf("/dav/calendars/ann/tasks-%d@team/", list),
+			}
+			check := func(member bool) {
+				t.Helper()
+				for _, p := range reads {
+					method := "GET"
+					if strings.HasSuffix(p, "/") {
+						method = "PROPFIND"
+					}
+					code, b := do("ann", method, p, "")
+					if member != (code/100 == 2) {
+						t.Errorf("member %v: %s %s: %d %s", member, method, p, code, b)
+					}
+				}
+				if code := pageStatus(listPage); member != (code == 200) {
+					t.Errorf("member %v: page %s: %d", member, listPage, code)
+				}
+				code, _ := do("ann", "PUT", "/dav/spaces/team/ann/notes.txt", "still mine?")
+				if member != (code/100 == 2) {
+					t.Errorf("member %v: PUT notes.txt: %d", member, code)
+				}
+			}
+			check(true)
+			if code, b := do("root", "DELETE", fmt.Sprintf("/api/v1/admin/spaces/%d/members/%d", team, annID), ""); code != 204 {
+				t.Fatalf("remove ann: %d %s", code, b)
+			}
+			check(false)
+		})
+	}
+}
