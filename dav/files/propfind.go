@@ -13,6 +13,7 @@ import (
 
 	"plaza/core"
 	"plaza/core/acl"
+	"plaza/core/blob"
 	"plaza/core/files"
 )
 
@@ -49,9 +50,11 @@ type pctx struct {
 	used  int64
 	quota int64
 	quotd bool
-	// hashes holds the content hashes of listed files, read when the
-	// request asks for checksums (listings leave them out).
-	hashes map[int64]string
+	// hashes holds the content hashes of listed files and digests their
+	// SHA-1 and MD5, read when the request asks for checksums (listings
+	// leave them out).
+	hashes  map[int64]string
+	digests map[string]blob.Digests
 }
 
 // checksum is the SHA-256 of r's content, "" for a folder.
@@ -263,15 +266,20 @@ var liveProps = []liveProp{
 		}
 		return strconv.AppendInt(b, r.node.ID, 10), true
 	}},
-	// oc:checksums as ownCloud and Nextcloud write them: content is
-	// addressed by SHA-256, so the hash is the blob's name.
+	// oc:checksums as ownCloud writes them, several in one element:
+	// SHA-1 and MD5 (all rclone reads), and the SHA-256 that names the
+	// content.
 	{ns: nsOC, local: "checksums", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
 		h := p.checksum(r)
 		if h == "" {
 			return b, false
 		}
-		b = append(b, "<oc:checksum>SHA256:"...)
-		b = append(b, h...)
+		b = append(b, "<oc:checksum>"...)
+		if d, ok := p.digests[h]; ok {
+			b = append(append(append(append(b, "SHA1:"...), d.SHA1...), " MD5:"...), d.MD5...)
+			b = append(b, ' ')
+		}
+		b = append(append(b, "SHA256:"...), h...)
 		return append(b, "</oc:checksum>"...), true
 	}},
 	{ns: nsOC, local: "permissions", get: func(p *pctx, r *res, b []byte) ([]byte, bool) {
@@ -520,6 +528,15 @@ func (m *multistatus) write(rs []res) error {
 		}
 		var err error
 		if m.p.hashes, err = m.h.files.BlobHashes(m.p.ctx, m.ids...); err != nil {
+			return err
+		}
+		var sums []string
+		for i := range rs {
+			if h := m.p.checksum(&rs[i]); h != "" {
+				sums = append(sums, h)
+			}
+		}
+		if m.p.digests, err = m.h.files.Blobs().Digests(m.p.ctx, sums...); err != nil {
 			return err
 		}
 	}

@@ -11,8 +11,8 @@ import (
 )
 
 // TestRclone copies a tree into /dav/files/alice/ with rclone's webdav
-// backend (plain and owncloud vendors), checks it back byte for byte,
-// then changes and deletes a file and syncs again.
+// backend (plain and owncloud vendors), checks it back byte for byte
+// (and, as owncloud, by checksum without downloading), then changes and deletes a file and syncs again.
 func TestRclone(t *testing.T) {
 	bin, err := exec.LookPath("rclone")
 	if err != nil {
@@ -42,14 +42,15 @@ func TestRclone(t *testing.T) {
 		}
 		for _, vendor := range []string{"other", "owncloud"} {
 			t.Run(vendor, func(t *testing.T) {
+				env := append(os.Environ(),
+					"RCLONE_WEBDAV_URL="+w.srv.URL+"/dav/files/alice/",
+					"RCLONE_WEBDAV_USER=alice",
+					"RCLONE_WEBDAV_PASS="+strings.TrimSpace(string(obscured)),
+					"RCLONE_WEBDAV_VENDOR="+vendor)
 				rc := func(args ...string) string {
 					t.Helper()
 					cmd := exec.Command(bin, append(args, "--config", filepath.Join(t.TempDir(), "rclone.conf"))...)
-					cmd.Env = append(os.Environ(),
-						"RCLONE_WEBDAV_URL="+w.srv.URL+"/dav/files/alice/",
-						"RCLONE_WEBDAV_USER=alice",
-						"RCLONE_WEBDAV_PASS="+strings.TrimSpace(string(obscured)),
-						"RCLONE_WEBDAV_VENDOR="+vendor)
+					cmd.Env = env
 					out, err := cmd.CombinedOutput()
 					if err != nil {
 						t.Fatalf("rclone %v: %v\n%s", args, err, out)
@@ -59,6 +60,9 @@ func TestRclone(t *testing.T) {
 				dst := ":webdav:" + vendor
 				rc("copy", src, dst)
 				rc("check", "--download", src, dst)
+				if vendor == "owncloud" {
+					checkBySums(t, bin, env, src, dst, rc)
+				}
 				// Change one file, delete another, sync, check again.
 				local := t.TempDir()
 				rc("copy", dst, local)
@@ -77,4 +81,31 @@ func TestRclone(t *testing.T) {
 			})
 		}
 	})
+}
+
+// checkBySums: rclone check as the owncloud vendor compares oc:checksums
+// without downloading, and so sees a change that keeps a file's size.
+func checkBySums(t *testing.T, bin string, env []string, src, dst string, rc func(...string) string) {
+	t.Helper()
+	out := rc("check", src, dst)
+	if strings.Contains(out, "could not be checked") || !strings.Contains(out, " 0 differences found") {
+		t.Fatalf("rclone check without --download did not compare checksums:\n%s", out)
+	}
+	p := filepath.Join(src, "dir/b.txt")
+	orig, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := slices.Clone(orig)
+	changed[0] ^= 0xff
+	if err := os.WriteFile(p, changed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer os.WriteFile(p, orig, 0o644) //nolint:errcheck
+	cmd := exec.Command(bin, "check", src, dst, "--config", filepath.Join(t.TempDir(), "rclone.conf"))
+	cmd.Env = env
+	b, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(b), "1 differences found") {
+		t.Fatalf("rclone check missed a same-size change (err %v):\n%s", err, b)
+	}
 }

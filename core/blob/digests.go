@@ -1,0 +1,69 @@
+package blob
+
+import (
+	"context"
+	"crypto/md5"  // checksums clients compare, not for security
+	"crypto/sha1" // idem
+	"encoding/hex"
+	"fmt"
+	"io"
+
+	"github.com/uptrace/bun"
+
+	"plaza/core/store"
+)
+
+// Digests are the SHA-1 and MD5 (hex) of a blob's content: what ownCloud
+// and Nextcloud clients such as rclone compare, since they read neither
+// the SHA-256 that names a blob nor any other checksum.
+type Digests struct {
+	SHA1, MD5 string
+}
+
+// Digests returns the digests of the given blobs, computing from the
+// content those not known yet and keeping them in the blob's row, so each
+// blob's content is read for this once. A hash without a row, or whose
+// content cannot be read, is left out.
+func (s *Store) Digests(ctx context.Context, hashes ...string) (map[string]Digests, error) {
+	out := make(map[string]Digests, len(hashes))
+	for start := 0; start < len(hashes); start += 500 {
+		var rows []struct {
+			Hash string `bun:"hash"`
+			SHA1 string `bun:"sha1"`
+			MD5  string `bun:"md5"`
+		}
+		err := s.db.NewSelect().Table("blobs").Column("hash", "sha1", "md5").
+			Where("hash IN (?)", bun.In(hashes[start:min(start+500, len(hashes))])).Scan(ctx, &rows)
+		if err != nil {
+			return nil, store.Translate(err)
+		}
+		for _, r := range rows {
+			d := Digests{SHA1: r.SHA1, MD5: r.MD5}
+			if d.SHA1 == "" || d.MD5 == "" {
+				if d, err = s.computeDigests(ctx, r.Hash); err != nil {
+					// content that cannot be read now costs its digests,
+					// not the answer
+					s.log.Warn("blob digests", "hash", r.Hash, "err", err)
+					continue
+				}
+			}
+			out[r.Hash] = d
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) computeDigests(ctx context.Context, hash string) (Digests, error) {
+	f, err := s.back.Open(ctx, hash)
+	if err != nil {
+		return Digests{}, fmt.Errorf("digests of blob %s: %w", hash, err)
+	}
+	defer f.Close()
+	h1, h5 := sha1.New(), md5.New()
+	if _, err := io.Copy(io.MultiWriter(h1, h5), f); err != nil {
+		return Digests{}, fmt.Errorf("digests of blob %s: %w", hash, err)
+	}
+	d := Digests{SHA1: hex.EncodeToString(h1.Sum(nil)), MD5: hex.EncodeToString(h5.Sum(nil))}
+	_, err = s.db.NewRaw(`UPDATE blobs SET sha1 = ?, md5 = ? WHERE hash = ?`, d.SHA1, d.MD5, hash).Exec(ctx)
+	return d, store.Translate(err)
+}
