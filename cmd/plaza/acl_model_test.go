@@ -294,20 +294,7 @@ func runACLModel(t *testing.T, d store.Dialect, seed uint64) int64 {
 
 	// The test reads ids and sets grants on folders and calendars in the
 	// database: no protocol sets grants on those yet.
-	var o store.Options
-	for _, kv := range in.env {
-		if v, ok := strings.CutPrefix(kv, "PLAZA_DATA="); ok {
-			o.DataDir = v
-		}
-		if v, ok := strings.CutPrefix(kv, "PLAZA_DATABASE_URL="); ok {
-			o.URL = v
-		}
-	}
-	db, err := store.Open(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := in.openDB(ctx)
 	for _, u := range m.users {
 		if err := db.NewRaw(`SELECT id FROM accounts WHERE login = ?`, u.login).Scan(ctx, &u.id); err != nil {
 			t.Fatal(err)
@@ -325,23 +312,7 @@ func runACLModel(t *testing.T, d store.Dialect, seed uint64) int64 {
 	var cases atomic.Int64
 	do := func(u *mUser, method, path, body string, hdr ...string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(method, srv.url+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if u != nil {
-			req.SetBasicAuth(u.login, u.pass())
-		}
-		for i := 0; i+1 < len(hdr); i += 2 {
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return request(t, srv.url, u.login, u.pass(), method, path, strings.NewReader(body), hdr...)
 	}
 	must := func(u *mUser, method, path, body string, want ...int) {
 		t.Helper()
@@ -704,35 +675,14 @@ func TestNoExistenceOracle(t *testing.T) {
 				if method == "PUT" {
 					body = strings.NewReader("x")
 				}
-				req, _ := http.NewRequest(method, srv.url+path, body)
-				req.SetBasicAuth(login, "pw-"+login+"-model")
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				b, _ := io.ReadAll(resp.Body)
-				return resp.StatusCode, string(b)
+				return request(t, srv.url, login, "pw-"+login+"-model", method, path, body)
 			}
 			for _, dir := range []string{"secret", "open"} {
 				if code, b := do("ann", "MKCOL", "/dav/spaces/team/"+dir+"/"); code != 201 {
 					t.Fatalf("MKCOL %s: %d %s", dir, code, b)
 				}
 			}
-			var o store.Options
-			for _, kv := range in.env {
-				if v, ok := strings.CutPrefix(kv, "PLAZA_DATA="); ok {
-					o.DataDir = v
-				}
-				if v, ok := strings.CutPrefix(kv, "PLAZA_DATABASE_URL="); ok {
-					o.URL = v
-				}
-			}
-			db, err := store.Open(ctx, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := in.openDB(ctx)
 			var team int64
 			if err := db.NewRaw(`SELECT id FROM spaces WHERE slug = 'team'`).Scan(ctx, &team); err != nil {
 				t.Fatal(err)
@@ -793,18 +743,7 @@ func TestRemovedMemberLosesWhatTheyMade(t *testing.T) {
 			srv := in.serve()
 			do := func(login, method, path, body string) (int, string) {
 				t.Helper()
-				req, _ := http.NewRequest(method, srv.url+path, strings.NewReader(body))
-				req.SetBasicAuth(login, "pw-"+login+"-model")
-				if strings.HasPrefix(path, "/api/") {
-					req.Header.Set("Content-Type", "application/json")
-				}
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				b, _ := io.ReadAll(resp.Body)
-				return resp.StatusCode, string(b)
+				return request(t, srv.url, login, "pw-"+login+"-model", method, path, strings.NewReader(body), "Content-Type", "application/json")
 			}
 			id := func(code int, body string) int64 {
 				t.Helper()
@@ -913,4 +852,48 @@ func TestRemovedMemberLosesWhatTheyMade(t *testing.T) {
 			check(false)
 		})
 	}
+}
+
+// openDB opens the instance's database from the test, to read ids and set
+// grants no protocol sets yet.
+func (in *instance) openDB(ctx context.Context) *store.DB {
+	in.t.Helper()
+	var o store.Options
+	for _, kv := range in.env {
+		if v, ok := strings.CutPrefix(kv, "PLAZA_DATA="); ok {
+			o.DataDir = v
+		}
+		if v, ok := strings.CutPrefix(kv, "PLAZA_DATABASE_URL="); ok {
+			o.URL = v
+		}
+	}
+	db, err := store.Open(ctx, o)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	in.t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// request sends one request with Basic credentials (none when login is
+// empty) and header pairs, and returns the status and body.
+func request(t *testing.T, base, login, pass, method, path string, body io.Reader, hdr ...string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if login != "" {
+		req.SetBasicAuth(login, pass)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
