@@ -47,7 +47,9 @@ func TestProtocol(t *testing.T) {
 			}
 		})
 		t.Run("server root and DAV homes answer PROPFIND", func(t *testing.T) {
-			w.expect(207, "", "PROPFIND", "/", d0, `<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>`)
+			root := `<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>`
+			w.expect(401, "", "PROPFIND", "/", d0, root)
+			w.expect(207, "alice", "PROPFIND", "/", d0, root)
 			w.expect(401, "", "PROPFIND", "/dav/files/alice/", d0, "")
 			_, b := w.expect(207, "alice", "PROPFIND", "/dav/files/", d1, "")
 			if !strings.Contains(b, "/dav/files/alice/") {
