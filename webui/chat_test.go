@@ -124,6 +124,7 @@ type wsClient struct {
 	frames chan chat.Frame
 	lastID int64
 	lastAt time.Time
+	online map[int64]bool // from hello, then presence changes
 }
 
 func wsURL(base, slug, query string) string {
@@ -184,6 +185,49 @@ func mustDial(t *testing.T, base, slug, login, query string) *wsClient {
 	return c
 }
 
+// track keeps who is online: the hello's list, then the changes.
+func (c *wsClient) track(f chat.Frame) {
+	switch f.Type {
+	case "hello":
+		c.online = map[int64]bool{}
+		fallthrough
+	case "online":
+		for _, p := range f.Online {
+			c.online[p.ID] = true
+		}
+	case "presence":
+		if len(f.Online) != 0 {
+			c.t.Errorf("a presence frame with the whole list: %+v", f)
+		}
+		for _, p := range f.Joined {
+			c.online[p.ID] = true
+		}
+		for _, id := range f.Left {
+			delete(c.online, id)
+		}
+	}
+}
+
+// waitOnline reads frames until n people are online.
+func (c *wsClient) waitOnline(n int) {
+	c.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for c.online == nil || len(c.online) != n {
+		select {
+		case f, ok := <-c.frames:
+			if !ok {
+				c.t.Fatalf("connection closed while waiting for %d online", n)
+			}
+			if !f.At.IsZero() {
+				c.lastAt = f.At
+			}
+			c.track(f)
+		case <-deadline:
+			c.t.Fatalf("timed out waiting for %d online (have %v)", n, c.online)
+		}
+	}
+}
+
 // next returns the next frame of type typ, skipping others.
 func (c *wsClient) next(typ string) chat.Frame {
 	c.t.Helper()
@@ -200,6 +244,7 @@ func (c *wsClient) next(typ string) chat.Frame {
 			if !f.At.IsZero() {
 				c.lastAt = f.At
 			}
+			c.track(f)
 			if f.Type == typ {
 				return f
 			}
@@ -266,11 +311,7 @@ func TestChatWebSocket(t *testing.T) {
 
 		bob := mustDial(t, srv.URL, "team", "bob", "")
 		rita := mustDial(t, srv.URL, "team", "rita", "")
-		for {
-			if p := bob.next("presence"); len(p.Online) == 2 {
-				break
-			}
-		}
+		bob.waitOnline(2)
 
 		bob.send(sendFrame(conv.ID, "first"))
 		if m := rita.next("message").Message; m.Body != "first" || m.AuthorName != "Bob Builder" || m.ConversationID != conv.ID {
@@ -402,11 +443,7 @@ func TestChatAcrossProcesses(t *testing.T) {
 	}
 	bob := mustDial(t, srvA.URL, "team", "bob", "")
 	rita := mustDial(t, srvB.URL, "team", "rita", "")
-	for {
-		if p := bob.next("presence"); len(p.Online) == 2 {
-			break // rita, connected to B, is online for A's clients
-		}
-	}
+	bob.waitOnline(2) // rita, connected to B, is online for A's clients
 	bob.send(sendFrame(conv.ID, "through A"))
 	if m := rita.next("message").Message; m.Body != "through A" {
 		t.Errorf("rita on B got %+v", m)
@@ -419,11 +456,7 @@ func TestChatAcrossProcesses(t *testing.T) {
 		t.Errorf("bob on A got %+v", m)
 	}
 	rita.conn.Close(websocket.StatusNormalClosure, "")
-	for {
-		if p := bob.next("presence"); len(p.Online) == 1 {
-			break // rita left B: A's clients see it
-		}
-	}
+	bob.waitOnline(1) // rita left B: A's clients see it
 }
 
 func slicesHasPostgres() bool {

@@ -90,10 +90,10 @@ func (s *server) chatSocket(w http.ResponseWriter, r *http.Request) {
 		defer c()
 		return conn.Write(wctx, websocket.MessageText, b)
 	}
-	online, err := s.Chat.Online(ctx, sp.ID)
+	online, count, err := s.Chat.OnlineRange(ctx, sp.ID, 0, chat.OnlinePage)
 	if err == nil {
 		err = write(chat.Frame{Type: "hello", Me: &chat.Person{ID: me.ID, Login: me.Login, Name: me.Name},
-			Online: online, At: time.Now().UTC()}.Encode())
+			Online: online, Count: count, At: time.Now().UTC()}.Encode())
 	}
 	if err == nil && catchUp {
 		var ms []chat.Message
@@ -129,12 +129,12 @@ func (s *server) chatSocket(w http.ResponseWriter, r *http.Request) {
 			wc.Send(chat.Frame{Type: "error", Error: "frames are JSON text", At: time.Now().UTC()}.Encode())
 			continue
 		}
-		s.chatRequest(ctx, who, wc, data)
+		s.chatRequest(ctx, who, sp.ID, wc, data)
 	}
 }
 
 // chatRequest runs one frame a client sent.
-func (s *server) chatRequest(ctx context.Context, who core.Subject, wc *wsClient, data []byte) {
+func (s *server) chatRequest(ctx context.Context, who core.Subject, spaceID int64, wc *wsClient, data []byte) {
 	var req struct {
 		Type         string `json:"type"`
 		Conversation int64  `json:"conversation"`
@@ -142,6 +142,7 @@ func (s *server) chatRequest(ctx context.Context, who core.Subject, wc *wsClient
 		Upto         int64  `json:"upto"`
 		Body         string `json:"body"`
 		Ref          string `json:"ref"`
+		Offset       int    `json:"offset"`
 	}
 	err := json.Unmarshal(data, &req)
 	if err != nil {
@@ -156,6 +157,13 @@ func (s *server) chatRequest(ctx context.Context, who core.Subject, wc *wsClient
 			err = s.Chat.Delete(ctx, who, req.ID)
 		case "read":
 			err = s.Chat.MarkRead(ctx, who, req.Conversation, req.Upto)
+		case "online":
+			// The next page of the list the hello began.
+			var page []chat.Person
+			var count int
+			if page, count, err = s.Chat.OnlineRange(ctx, spaceID, req.Offset, chat.OnlinePage); err == nil {
+				wc.Send(chat.Frame{Type: "online", Online: page, Offset: req.Offset, Count: count, At: time.Now().UTC()}.Encode())
+			}
 		default:
 			err = invalid("unknown frame type")
 		}

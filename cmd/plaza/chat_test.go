@@ -75,7 +75,9 @@ func TestServeChatAcrossProcesses(t *testing.T) {
 
 	type frame struct {
 		Type    string `json:"type"`
-		Online  []struct{ Login string }
+		Online  []struct{ ID int64 }
+		Joined  []struct{ ID int64 }
+		Left    []int64
 		Message *struct{ Body string }
 	}
 	dial := func(base, login string) (*websocket.Conn, chan frame) {
@@ -127,7 +129,20 @@ func TestServeChatAcrossProcesses(t *testing.T) {
 	}
 	bob, bobCh := dial(a.url, "bob")
 	_, ritaCh := dial(b.url, "rita")
-	wait(bobCh, "rita online through B", func(f frame) bool { return f.Type == "presence" && len(f.Online) == 2 })
+	// Bob's view of who is online: the hello's list, then the changes.
+	online := map[int64]bool{}
+	count := func(n int) func(f frame) bool {
+		return func(f frame) bool {
+			for _, p := range append(f.Online, f.Joined...) {
+				online[p.ID] = true
+			}
+			for _, id := range f.Left {
+				delete(online, id)
+			}
+			return len(online) == n
+		}
+	}
+	wait(bobCh, "rita online through B", count(2))
 
 	ctx := context.Background()
 	send := `{"type":"send","conversation":` + conv + `,"body":"from A to B"}`
@@ -150,7 +165,7 @@ func TestServeChatAcrossProcesses(t *testing.T) {
 			t.Fatal("rita's socket to B stays open after SIGTERM")
 		}
 	}
-	wait(bobCh, "rita offline", func(f frame) bool { return f.Type == "presence" && len(f.Online) == 1 })
+	wait(bobCh, "rita offline", count(1))
 	select {
 	case err := <-b.done:
 		if err != nil {

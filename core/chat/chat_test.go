@@ -454,12 +454,24 @@ func TestFanOutAndPresence(t *testing.T) {
 		if err != nil || len(online) != 3 {
 			t.Errorf("online: %v %v", online, err)
 		}
-		for {
-			p := bobSink.next(t, "presence")
-			if len(p.Online) == 3 {
-				break
+		// Presence comes as changes: who joined, who left.
+		seen := map[int64]bool{}
+		presence := func(want int) {
+			t.Helper()
+			for len(seen) != want {
+				p := bobSink.next(t, "presence")
+				if len(p.Online) != 0 {
+					t.Fatalf("a presence frame with the whole list: %+v", p)
+				}
+				for _, j := range p.Joined {
+					seen[j.ID] = true
+				}
+				for _, l := range p.Left {
+					delete(seen, l)
+				}
 			}
 		}
+		presence(3)
 
 		m, err := c.Post(ctx, f.bob, d.ID, "hi rita")
 		if err != nil {
@@ -479,11 +491,9 @@ func TestFanOutAndPresence(t *testing.T) {
 		annSink.none(t, "message", 300*time.Millisecond) // not a participant
 
 		rita.Close(ctx)
-		for {
-			p := bobSink.next(t, "presence")
-			if len(p.Online) == 2 {
-				break
-			}
+		presence(2)
+		if seen[f.rita.AccountID] {
+			t.Error("rita still online after leaving")
 		}
 
 		// A client that cannot keep up is kicked, not waited for.

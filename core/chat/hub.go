@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,12 +14,15 @@ import (
 // Frame is one message of the real-time protocol, server to client, as
 // JSON. Type says which fields are set:
 //
-//	hello         Me, Online: sent first on connecting
+//	hello         Me, Online, Count: sent first on connecting; Online is the
+//	              first page (OnlinePage people) of the Count online
+//	online        Online, Offset, Count: a further page, asked for by the client
 //	message       Message: a new message
 //	update        Message: a message edited or deleted (Edited, Deleted)
 //	caughtup      LastID, Truncated: the catch-up after a reconnection is complete
 //	conversation  Conversation: a conversation was made or its people changed
-//	presence      Online: who is connected to the space now
+//	presence      Joined, Left: who came online and who went offline in the
+//	              space (changes only, never the whole list)
 //	read          Conversation, Upto: this person read a conversation (other tabs)
 //	resync        the server lost events: reconnect to catch up
 //	error         Error, Ref: a request of the client was refused
@@ -26,6 +30,10 @@ type Frame struct {
 	Type         string   `json:"type"`
 	Me           *Person  `json:"me,omitempty"`
 	Online       []Person `json:"online,omitempty"`
+	Count        int      `json:"count,omitempty"`
+	Offset       int      `json:"offset,omitempty"`
+	Joined       []Person `json:"joined,omitempty"`
+	Left         []int64  `json:"left,omitempty"`
 	Message      *Message `json:"message,omitempty"`
 	Conversation int64    `json:"conversation,omitempty"`
 	Upto         int64    `json:"upto,omitempty"`
@@ -79,12 +87,18 @@ type hub struct {
 
 	// Owned by the run goroutine.
 	convs map[int64]*convInfo
+
+	// Spaces whose presence changed, and who the presence goroutine last
+	// told this process's clients is online in each (owned by it).
+	dmu   sync.Mutex
 	dirty map[int64]bool
+	known map[int64]map[int64]bool
 }
 
 func newHub(s *Service) *hub {
 	return &hub{s: s, events: make(chan Event, 8192), bySpace: map[int64]map[*Client]struct{}{},
-		byID: map[string]*Client{}, convs: map[int64]*convInfo{}, dirty: map[int64]bool{}}
+		byID: map[string]*Client{}, convs: map[int64]*convInfo{}, dirty: map[int64]bool{},
+		known: map[int64]map[int64]bool{}}
 }
 
 // enqueue never blocks the listener or a request: when the queue is full
@@ -184,6 +198,7 @@ func (s *Service) Run(ctx context.Context) {
 	go s.bus.run(ctx)
 	go s.heartbeatLoop(ctx)
 	h := s.hub
+	go h.presenceLoop(ctx)
 	flush := time.NewTicker(400 * time.Millisecond)
 	defer flush.Stop()
 	for {
@@ -204,7 +219,6 @@ func (s *Service) Run(ctx context.Context) {
 			if h.overflow.Swap(false) {
 				h.everyone(Frame{Type: evResync, At: s.now().UTC()}.Encode())
 			}
-			h.flushPresence(ctx)
 		}
 	}
 }
@@ -268,30 +282,81 @@ func (h *hub) handle(ctx context.Context, e Event) {
 		frame := Frame{Type: "read", Conversation: e.ConversationID, Upto: e.MessageID, At: now}.Encode()
 		h.fanout(e.SpaceID, func(c *Client) bool { return c.Who.AccountID == e.AccountID }, frame)
 	case EvPresence:
+		h.dmu.Lock()
 		h.dirty[e.SpaceID] = true
+		h.dmu.Unlock()
 	case evResync:
 		clear(h.convs)
 		h.everyone(Frame{Type: evResync, At: now}.Encode())
 	}
 }
 
+// presenceLoop tells clients who came and went, apart from the run
+// goroutine: message delivery never waits behind presence queries.
+func (h *hub) presenceLoop(ctx context.Context) {
+	t := time.NewTicker(400 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			h.flushPresence(ctx)
+		}
+	}
+}
+
 // flushPresence tells the clients of each space whose presence changed
-// who is online: changes are coalesced, so a crowd connecting at once
-// costs one query and one frame per client per tick.
+// who joined and who left since the last flush: changes are coalesced,
+// so a crowd connecting at once costs one query and one frame per client
+// per tick, and a frame names only the people who changed (the whole
+// list would cost each client the square of the crowd). A client starts
+// from the list of its hello; a change racing with that hello may be told
+// again, which changes nothing, or be followed by its reverse in the next
+// flush, as presence events keep coming until the set settles.
 func (h *hub) flushPresence(ctx context.Context) {
-	for space := range h.dirty {
-		delete(h.dirty, space)
+	h.dmu.Lock()
+	spaces := make([]int64, 0, len(h.dirty))
+	for sp := range h.dirty {
+		spaces = append(spaces, sp)
+	}
+	clear(h.dirty)
+	h.dmu.Unlock()
+	for _, space := range spaces {
 		h.mu.RLock()
 		n := len(h.bySpace[space])
 		h.mu.RUnlock()
 		if n == 0 {
+			delete(h.known, space) // the next client here starts afresh
 			continue
 		}
-		online, err := h.s.Online(ctx, space)
+		now, err := h.s.onlineIDs(ctx, space)
 		if err != nil {
 			h.s.log.Warn("chat: presence", "space", space, "err", err)
 			continue
 		}
-		h.fanout(space, nil, Frame{Type: "presence", Online: online, At: h.s.now().UTC()}.Encode())
+		old := h.known[space]
+		var joined, left []int64
+		for id := range now {
+			if !old[id] {
+				joined = append(joined, id)
+			}
+		}
+		for id := range old {
+			if !now[id] {
+				left = append(left, id)
+			}
+		}
+		h.known[space] = now
+		if len(joined)+len(left) == 0 {
+			continue
+		}
+		people, err := h.s.people(ctx, joined)
+		if err != nil {
+			h.s.log.Warn("chat: presence", "space", space, "err", err)
+			continue
+		}
+		slices.Sort(left)
+		h.fanout(space, nil, Frame{Type: "presence", Joined: people, Left: left, At: h.s.now().UTC()}.Encode())
 	}
 }

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -157,6 +158,58 @@ func (w *presenceWriter) write(batch []presenceOp) {
 			op.done <- err
 		}
 	}
+}
+
+// OnlinePage is how many people a hello frame, or a page asked for
+// after it, lists.
+const OnlinePage = 100
+
+// OnlineRange lists up to limit people connected to the chat of a space
+// now, through any process, from offset in the order of their names, and
+// how many are online in all.
+func (s *Service) OnlineRange(ctx context.Context, spaceID int64, offset, limit int) ([]Person, int, error) {
+	var total int
+	err := s.db.NewRaw(`SELECT COUNT(DISTINCT account_id) FROM chat_presence WHERE space_id = ? AND expires_at > ?`,
+		spaceID, s.now().UTC()).Scan(ctx, &total)
+	if err != nil {
+		return nil, 0, store.Translate(err)
+	}
+	ps := []Person{}
+	err = s.db.NewRaw(`SELECT a.id, a.login, a.name FROM accounts a WHERE a.id IN
+		(SELECT p.account_id FROM chat_presence p WHERE p.space_id = ? AND p.expires_at > ?)
+		ORDER BY a.name, a.login, a.id LIMIT ? OFFSET ?`, spaceID, s.now().UTC(), limit, max(offset, 0)).Scan(ctx, &ps)
+	for i := range ps {
+		ps[i].Name = displayName(ps[i].Name, ps[i].Login)
+	}
+	return ps, total, store.Translate(err)
+}
+
+// onlineIDs is the set of people connected to the chat of a space now.
+func (s *Service) onlineIDs(ctx context.Context, spaceID int64) (map[int64]bool, error) {
+	var ids []int64
+	err := s.db.NewRaw(`SELECT DISTINCT account_id FROM chat_presence WHERE space_id = ? AND expires_at > ?`,
+		spaceID, s.now().UTC()).Scan(ctx, &ids)
+	if err = store.Translate(err); err != nil && !errors.Is(err, core.ErrNotFound) {
+		return nil, err
+	}
+	set := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
+}
+
+// people returns the names of the accounts ids.
+func (s *Service) people(ctx context.Context, ids []int64) ([]Person, error) {
+	ps := []Person{}
+	if len(ids) == 0 {
+		return ps, nil
+	}
+	err := s.db.NewRaw(`SELECT id, login, name FROM accounts WHERE id IN (?) ORDER BY name, login, id`, bun.In(ids)).Scan(ctx, &ps)
+	for i := range ps {
+		ps[i].Name = displayName(ps[i].Name, ps[i].Login)
+	}
+	return ps, store.Translate(err)
 }
 
 // Online lists the people connected to the chat of a space now, through

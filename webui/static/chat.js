@@ -16,6 +16,7 @@
   var status = document.getElementById('chat-status');
   var form = document.getElementById('chat-send');
   var body = document.getElementById('chat-body');
+  var online = {}; // id: name of the people online in the space
   // Catch-up needs a cursor: a conversation's live page has one.
   var hasCursor = !!(log && log.dataset.live === 'true');
   var lastId = hasCursor ? Number(log.dataset.last) : 0;
@@ -71,8 +72,16 @@
   function handle(f) {
     switch (f.type) {
       case 'hello':
+        online = {};
+        addOnline(f.online || [], 0, f.count || 0);
+        break;
+      case 'online':
+        addOnline(f.online || [], f.offset || 0, f.count || 0);
+        break;
       case 'presence':
-        presence(f.online || []);
+        (f.joined || []).forEach(function (p) { online[p.id] = p.name; });
+        (f.left || []).forEach(function (id) { delete online[id]; });
+        presence();
         break;
       case 'message':
       case 'update':
@@ -97,9 +106,20 @@
     if (f.type === 'hello' && !lastAt) { lastAt = f.at; }
   }
 
-  function presence(online) {
+  // The online list comes in pages (hello, then 'online' frames asked
+  // for), then as changes ('presence': who joined, who left).
+  function addOnline(page, offset, count) {
+    page.forEach(function (p) { online[p.id] = p.name; });
+    if (page.length > 0 && offset + page.length < count) {
+      send({ type: 'online', offset: offset + page.length });
+    }
+    presence();
+  }
+
+  function presence() {
     var names = [];
-    online.forEach(function (p) { if (p.id !== me) { names.push(p.name); } });
+    Object.keys(online).forEach(function (id) { if (Number(id) !== me) { names.push(online[id]); } });
+    names.sort();
     people.textContent = names.join(', ');
     bar.hidden = names.length === 0;
     bar.dataset.online = names.length;
