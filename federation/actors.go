@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,8 +38,11 @@ func randomID() string {
 	return hex.EncodeToString(b)
 }
 
+// instanceActor is the server's own actor. Its name is the host without
+// the port: GoToSocial checks that WebFinger answers for name@host (the
+// "namestring"), and a port inside the name makes it refuse the actor.
 func (s *Server) instanceActor() *localActor {
-	return &localActor{Key: "instance", ID: s.instanceURL(), Type: "Application", Username: s.base.Host,
+	return &localActor{Key: "instance", ID: s.instanceURL(), Type: "Application", Username: s.base.Hostname(),
 		Name: "Plaza", Summary: "The instance actor of this Plaza server."}
 }
 
@@ -253,7 +257,8 @@ func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) {
 			create := s.wrap("Create", page["attributedTo"].(string), page)
 			delete(create, "@context")
 			items = append(items, map[string]any{"id": s.activityURL("announce"), "type": "Announce", "actor": a.ID,
-				"object": create, "to": []string{asPublic}, "cc": []string{a.ID + "/followers"}, "audience": a.ID})
+				"object": create, "to": []string{asPublic}, "cc": []string{a.ID + "/followers"}, "audience": a.ID,
+				"published": page["published"]})
 		}
 	case "Organization":
 		as, err := s.news.List(ctx, core.AnonymousSubject, a.SpaceID, 20)
@@ -320,4 +325,36 @@ func openToRemote(ctx context.Context, db bun.IDB, containerID int64) (bool, err
 		}
 	}
 	return false, nil
+}
+
+// handleInstanceCollection answers the instance actor's followers and
+// outbox (GoToSocial fetches them): empty, since it only signs fetches.
+func (s *Server) handleInstanceCollection(w http.ResponseWriter, r *http.Request) {
+	s.writeAP(w, r, map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+		"id": s.baseStr + r.URL.Path, "type": "OrderedCollection", "totalItems": 0, "orderedItems": []any{}})
+}
+
+// handleActivity serves a public activity this server sent, from the
+// delivery queue that holds it (kept a week after delivery): GoToSocial
+// dereferences the id of an activity a group announces.
+func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) {
+	id := s.baseStr + "/ap/activities/" + r.PathValue("id")
+	var bodies []string
+	err := s.db.NewSelect().Model((*Delivery)(nil)).Column("body").Where("activity_id = ?", id).Limit(1).Scan(r.Context(), &bodies)
+	if err != nil {
+		s.writeError(w, r, store.Translate(err))
+		return
+	}
+	var act *object
+	if len(bodies) == 1 {
+		act, err = parseObject([]byte(bodies[0]))
+	}
+	if act == nil || err != nil || act.ID != id || !slices.Contains(refIDs(act.To), asPublic) && !slices.Contains(refIDs(act.Cc), asPublic) {
+		s.writeError(w, r, fail(http.StatusNotFound, "no such public activity"))
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Vary", "Accept")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Write(act.Raw)
 }

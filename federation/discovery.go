@@ -52,7 +52,7 @@ func (s *Server) handleWebFinger(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) actorByName(r *http.Request, name string) (*localActor, error) {
 	ctx := r.Context()
-	if name == s.base.Host {
+	if name == s.base.Hostname() || name == s.base.Host {
 		return s.instanceActor(), nil
 	}
 	for _, kind := range []string{"groups", "spaces", "users"} {
@@ -70,13 +70,16 @@ func (s *Server) actorByName(r *http.Request, name string) (*localActor, error) 
 func (s *Server) handleNodeInfoLinks(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"links": []map[string]string{
+		{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": s.baseStr + "/nodeinfo/2.0"},
 		{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": s.baseStr + "/nodeinfo/2.1"},
 	}})
 }
 
-// handleNodeInfo serves NodeInfo 2.1.
+// handleNodeInfo serves NodeInfo 2.1 and 2.0 (GoToSocial reads 2.0; 2.1
+// only adds software.repository and homepage).
 func (s *Server) handleNodeInfo(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	version := strings.TrimPrefix(r.URL.Path, "/nodeinfo/")
 	users, err := s.db.NewSelect().Table("accounts").Where("NOT disabled").Count(ctx)
 	if err != nil {
 		s.writeError(w, r, store.Translate(err))
@@ -92,11 +95,14 @@ func (s *Server) handleNodeInfo(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, store.Translate(err))
 		return
 	}
-	w.Header().Set("Content-Type", `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"`)
+	software := map[string]any{"name": "plaza", "version": s.version}
+	if version == "2.1" {
+		software["homepage"] = s.baseStr + "/"
+	}
+	w.Header().Set("Content-Type", `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/`+version+`#"`)
 	json.NewEncoder(w).Encode(map[string]any{
-		"version": "2.1",
-		"software": map[string]any{"name": "plaza", "version": s.version,
-			"homepage": s.baseStr + "/"},
+		"version":           version,
+		"software":          software,
 		"protocols":         []string{"activitypub"},
 		"services":          map[string]any{"inbound": []string{}, "outbound": []string{}},
 		"openRegistrations": false,

@@ -122,7 +122,11 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /.well-known/webfinger", s.handleWebFinger)
 	m.HandleFunc("GET /.well-known/nodeinfo", s.handleNodeInfoLinks)
 	m.HandleFunc("GET /nodeinfo/2.1", s.handleNodeInfo)
+	m.HandleFunc("GET /nodeinfo/2.0", s.handleNodeInfo)
 	m.HandleFunc("GET /ap/actor", s.handleInstanceActor)
+	m.HandleFunc("GET /ap/actor/followers", s.handleInstanceCollection)
+	m.HandleFunc("GET /ap/actor/outbox", s.handleInstanceCollection)
+	m.HandleFunc("GET /ap/activities/{id}", s.handleActivity)
 	m.HandleFunc("POST /ap/inbox", s.handleInbox)
 	m.HandleFunc("POST /ap/actor/inbox", s.handleInbox)
 	for _, kind := range []string{"users", "groups", "spaces"} {

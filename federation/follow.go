@@ -106,7 +106,8 @@ func (s *Server) Follow(ctx context.Context, who core.Subject, spaceID int64, ha
 			return err
 		}
 		body, err := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
-			"id": id, "type": "Follow", "actor": person.ID, "object": ra.URI, "to": []string{ra.URI}})
+			"id": id, "type": "Follow", "actor": person.ID, "object": ra.URI, "to": []string{ra.URI},
+			"published": stamp(s.now())})
 		if err != nil {
 			return err
 		}
@@ -140,7 +141,7 @@ func (s *Server) Unfollow(ctx context.Context, who core.Subject, actorID string)
 		}
 		id := s.activityURL("undo")
 		body, err := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
-			"id": id, "type": "Undo", "actor": person.ID, "to": []string{ra.URI},
+			"id": id, "type": "Undo", "actor": person.ID, "to": []string{ra.URI}, "published": stamp(s.now()),
 			"object": map[string]any{"id": f.ActivityID, "type": "Follow", "actor": person.ID, "object": ra.URI}})
 		if err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"github.com/uptrace/bun"
 
@@ -52,7 +53,8 @@ func (h forumHook) ForumEvent(ctx context.Context, tx bun.IDB, e forum.Event) er
 				id = s.postObjectID(e.Post)
 			}
 			del := map[string]any{"id": s.activityURL("delete"), "type": "Delete", "actor": group.ID, "object": id,
-				"to": []string{asPublic}, "cc": []string{group.ID + "/followers"}, "audience": group.ID}
+				"to": []string{asPublic}, "cc": []string{group.ID + "/followers"}, "audience": group.ID,
+				"published": stamp(s.now())}
 			return s.announce(ctx, tx, group, mustJSON(del))
 		}
 		return nil
@@ -116,13 +118,28 @@ func (h forumHook) ForumEvent(ctx context.Context, tx bun.IDB, e forum.Event) er
 		return err
 	}
 	group := s.groupOf(c)
-	inner := act
+	inner := maps.Clone(act)
 	delete(inner, "@context")
 	raw, err := json.Marshal(inner)
 	if err != nil {
 		return err
 	}
 	if err := s.announce(ctx, tx, group, raw); err != nil {
+		return err
+	}
+	// Mastodon and GoToSocial take an Announce as a boost of its object's
+	// id: an announced Create, Update or Delete is not applied as one. So
+	// the author's own activity goes to the group's followers too (Lemmy
+	// and Plaza de-duplicate by object id).
+	inboxes, err := s.followerInboxes(ctx, tx, group.Key)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(act)
+	if err != nil {
+		return err
+	}
+	if err := s.queue.enqueue(ctx, tx, person, act["id"].(string), body, inboxes); err != nil {
 		return err
 	}
 	if e.Kind == forum.TopicCreated {
@@ -159,7 +176,8 @@ func (s *Server) announce(ctx context.Context, tx bun.IDB, group *localActor, ob
 		"actor":    group.ID,
 		"to":       []string{asPublic},
 		"cc":       []string{group.ID + "/followers"},
-		"audience": group.ID,
+		"audience":  group.ID,
+		"published": stamp(s.now()),
 	}
 	// The object goes in byte for byte (encoding/json would compact and
 	// HTML-escape it): it is valid JSON, checked when it was received.

@@ -75,19 +75,19 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fail(http.StatusForbidden, "the activity's actor is not the signer"))
 		return
 	}
-	seen, err := s.seen(ctx, act.ID)
+	// The id is taken before the activity is applied, so two copies
+	// arriving at once (a retry racing the first try) apply it once; a
+	// failure gives it back for the peer's retry.
+	first, err := s.markSeen(ctx, act.ID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if !seen {
-		if err := s.dispatch(ctx, signer, act); err != nil {
-			if !errors.Is(err, core.ErrConflict) {
-				s.writeError(w, r, err)
-				return
+	if first {
+		if err := s.dispatch(ctx, signer, act); err != nil && !errors.Is(err, core.ErrConflict) {
+			if ferr := s.forgetSeen(detach(ctx), act.ID); ferr != nil {
+				s.log.Warn("federation: forget activity id", "err", ferr)
 			}
-		}
-		if err := s.markSeen(ctx, act.ID); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -103,14 +103,19 @@ func (s *Server) verifyWith(r *http.Request, a *remoteActor) error {
 	return verifySignature(r, pub)
 }
 
-func (s *Server) seen(ctx context.Context, id string) (bool, error) {
-	n, err := s.db.NewSelect().Table("ap_seen").Where("activity_id = ?", id).Count(ctx)
-	return n > 0, store.Translate(err)
+// markSeen records a received activity id, reporting whether it is new.
+func (s *Server) markSeen(ctx context.Context, id string) (bool, error) {
+	res, err := s.db.NewRaw("INSERT INTO ap_seen (activity_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+		id, s.now().UTC()).Exec(ctx)
+	if err != nil {
+		return false, store.Translate(err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
-func (s *Server) markSeen(ctx context.Context, id string) error {
-	_, err := s.db.NewRaw("INSERT INTO ap_seen (activity_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-		id, s.now().UTC()).Exec(ctx)
+func (s *Server) forgetSeen(ctx context.Context, id string) error {
+	_, err := s.db.NewDelete().Table("ap_seen").Where("activity_id = ?", id).Exec(ctx)
 	return store.Translate(err)
 }
 
@@ -185,27 +190,35 @@ func (s *Server) onVote(ctx context.Context, target string, raw json.RawMessage)
 	})
 }
 
+// onFollow answers a Follow: a forum group or a space is followed at
+// once (Accept); anything else of ours (a person, the instance actor) is
+// refused with a Reject, so the follower's request never stays pending.
 func (s *Server) onFollow(ctx context.Context, signer *remoteActor, act *object) error {
 	target, err := s.actorByURL(ctx, refID(act.Object))
 	if err != nil {
 		return err
 	}
-	if target.Type != "Group" && target.Type != "Organization" {
-		return fail(http.StatusUnprocessableEntity, "only forum groups and spaces can be followed")
-	}
+	accept := target.Type == "Group" || target.Type == "Organization"
 	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		f := &Follow{LocalActor: target.Key, RemoteActorID: signer.ID, Direction: "in", ActivityID: act.ID,
-			Accepted: true, CreatedAt: s.now().UTC()}
-		if _, err := tx.NewInsert().Model(f).On("CONFLICT (local_actor, remote_actor_id, direction) DO UPDATE").
-			Set("activity_id = EXCLUDED.activity_id, accepted = TRUE").Exec(ctx); err != nil {
-			return err
+		if accept {
+			f := &Follow{LocalActor: target.Key, RemoteActorID: signer.ID, Direction: "in", ActivityID: act.ID,
+				Accepted: true, CreatedAt: s.now().UTC()}
+			if _, err := tx.NewInsert().Model(f).On("CONFLICT (local_actor, remote_actor_id, direction) DO UPDATE").
+				Set("activity_id = EXCLUDED.activity_id, accepted = TRUE").Exec(ctx); err != nil {
+				return err
+			}
 		}
 		if _, _, err := s.ensureKey(ctx, tx, target.Key); err != nil {
 			return err
 		}
-		id := s.activityURL("accept")
+		kind := "Reject"
+		if accept {
+			kind = "Accept"
+		}
+		id := s.activityURL(typeSlug(kind))
 		body, err := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
-			"id": id, "type": "Accept", "actor": target.ID, "object": act.Raw, "to": []string{signer.URI}})
+			"id": id, "type": kind, "actor": target.ID, "object": act.Raw, "to": []string{signer.URI},
+			"published": stamp(s.now())})
 		if err != nil {
 			return err
 		}
@@ -356,14 +369,15 @@ func (s *Server) onObject(ctx context.Context, author *remoteActor, act, obj *ob
 		}
 	}
 
-	// 2. News of an actor spaces here follow.
-	if typ == "Article" && via == nil {
+	// 2. Public posts of an actor spaces here follow into their news: a
+	// space's Articles, a person's top-level Notes (Mastodon, GoToSocial).
+	if via == nil && parent == "" && obj.public() {
 		var fs []Follow
 		if err := s.db.NewSelect().Model(&fs).Where("direction = 'out' AND remote_actor_id = ? AND container_id IS NULL AND space_id IS NOT NULL", author.ID).Scan(ctx); err != nil {
 			return store.Translate(err)
 		}
 		for _, f := range fs {
-			if _, err := s.news.UpsertRemote(ctx, *f.SpaceID, news.RemoteArticle{APID: obj.ID, Title: obj.title(),
+			if _, err := s.news.UpsertRemote(ctx, *f.SpaceID, news.RemoteArticle{APID: obj.ID, Title: remoteTitle(obj),
 				Summary: deref(obj.Summary), Body: obj.body(), RemoteAuthorID: author.ID, Published: published, Updated: updated}); err != nil {
 				return err
 			}

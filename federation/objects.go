@@ -222,7 +222,16 @@ func (s *Server) wrap(typ, actor string, object any) map[string]any {
 		if _, ok := a["to"]; !ok {
 			a["to"] = []string{asPublic}
 		}
+		switch {
+		case typ == "Create" && o["published"] != nil:
+			a["published"] = o["published"]
+		case typ == "Update" && o["updated"] != nil:
+			a["published"] = o["updated"]
+		}
 		delete(o, "@context")
+	}
+	if a["published"] == nil {
+		a["published"] = stamp(s.now())
 	}
 	return a
 }

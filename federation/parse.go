@@ -168,6 +168,11 @@ func (o *object) audiences() []string {
 	return out
 }
 
+// public reports whether the object is addressed to everyone.
+func (o *object) public() bool {
+	return slices.Contains(o.audiences(), asPublic) || slices.Contains(o.audiences(), "as:Public") || slices.Contains(o.audiences(), "Public")
+}
+
 func (o *object) text() string {
 	if o.Content != nil {
 		return *o.Content

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -126,6 +127,20 @@ type keyJSON struct {
 	PublicKeyPem string `json:"publicKeyPem"`
 }
 
+// keysOf reads publicKey: one key or an array of them.
+func keysOf(raw json.RawMessage) []keyJSON {
+	var keys []keyJSON
+	if raw = bytes.TrimSpace(raw); len(raw) > 0 && raw[0] == '[' {
+		json.Unmarshal(raw, &keys) //nolint:errcheck // none then
+		return keys
+	}
+	var k keyJSON
+	if json.Unmarshal(raw, &k) == nil {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
 var actorTypes = []string{"Person", "Group", "Organization", "Service", "Application"}
 
 // parseActor validates an actor document fetched from uri.
@@ -146,18 +161,10 @@ func parseActor(b []byte, uri string) (*remoteActor, error) {
 	}) {
 		return nil, fmt.Errorf("%w: actor %s has no usable preferredUsername", core.ErrInvalid, uri)
 	}
-	var keys []keyJSON
-	if len(a.PublicKey) > 0 && a.PublicKey[0] == '[' {
-		json.Unmarshal(a.PublicKey, &keys) //nolint:errcheck // checked below
-	} else {
-		var k keyJSON
-		if json.Unmarshal(a.PublicKey, &k) == nil {
-			keys = append(keys, k)
-		}
-	}
+	keys := keysOf(a.PublicKey)
 	var key *keyJSON
 	for i := range keys {
-		if keys[i].Owner == a.ID && originOf(keys[i].ID) == originOf(a.ID) && keys[i].PublicKeyPem != "" {
+		if (keys[i].Owner == a.ID || keys[i].Owner == "") && originOf(keys[i].ID) == originOf(a.ID) && keys[i].PublicKeyPem != "" {
 			key = &keys[i]
 			break
 		}
@@ -241,13 +248,16 @@ func (s *Server) actorForKey(ctx context.Context, keyID string, refresh bool) (*
 	u.Fragment = ""
 	owner := u.String()
 	if !strings.Contains(keyID, "#") {
-		// A key with its own document (GoToSocial: …/main-key) names its owner.
-		_, o, err := s.fetchDoc(ctx, owner)
+		// A key with its own document names its owner. GoToSocial answers
+		// …/main-key with a stub of the actor (id = the actor, a publicKey
+		// with owner, no inbox); others serve a Key {id, owner, publicKeyPem}.
+		b, o, err := s.fetchDoc(ctx, owner)
 		if err != nil {
 			return nil, err
 		}
-		if o.Owner != "" {
-			owner = o.Owner
+		owner = keyOwner(b, o, keyID)
+		if owner == "" || originOf(owner) != originOf(keyID) {
+			return nil, fmt.Errorf("%w: key document %s names no owner on its origin", core.ErrInvalid, keyID)
 		}
 	}
 	a, err := s.remoteActor(ctx, owner, refresh)
@@ -258,6 +268,34 @@ func (s *Server) actorForKey(ctx context.Context, keyID string, refresh bool) (*
 		return nil, fmt.Errorf("%w: key %s is not the key of %s", core.ErrInvalid, keyID, a.URI)
 	}
 	return a, nil
+}
+
+// keyOwner reads the owner of keyID from the document served at its URL:
+// a Key (top-level owner), or an actor or actor stub carrying the key in
+// publicKey (its owner, else the document's id).
+func keyOwner(b []byte, o *object, keyID string) string {
+	if o.Owner != "" {
+		return o.Owner
+	}
+	var doc struct {
+		PublicKey json.RawMessage `json:"publicKey"`
+	}
+	if json.Unmarshal(b, &doc) != nil {
+		return ""
+	}
+	for _, k := range keysOf(doc.PublicKey) {
+		if k.ID != keyID {
+			continue
+		}
+		if k.Owner != "" {
+			return k.Owner
+		}
+		return o.ID
+	}
+	if o.ID != keyID && o.Type.first(actorTypes...) != "" {
+		return o.ID // an actor served at its key's URL
+	}
+	return ""
 }
 
 // resolveHandle finds the actor id of name@host by WebFinger (or takes an
