@@ -170,12 +170,12 @@ func (s *Server) announce(ctx context.Context, tx bun.IDB, group *localActor, ob
 	}
 	id := s.activityURL("announce")
 	act := map[string]any{
-		"@context": objectContext,
-		"id":       id,
-		"type":     "Announce",
-		"actor":    group.ID,
-		"to":       []string{asPublic},
-		"cc":       []string{group.ID + "/followers"},
+		"@context":  objectContext,
+		"id":        id,
+		"type":      "Announce",
+		"actor":     group.ID,
+		"to":        []string{asPublic},
+		"cc":        []string{group.ID + "/followers"},
 		"audience":  group.ID,
 		"published": stamp(s.now()),
 	}
