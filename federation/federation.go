@@ -43,7 +43,13 @@ type Options struct {
 	MaxAttempts  int                             // then dead-letter (default 16)
 	MaxAge       time.Duration                   // or after this long (default 7 days)
 	PollInterval time.Duration                   // queue polling (default 2 s)
-	WorkerID     string                          // names this process's claims
+	WorkerID     string                          // names this process's claims: stable across its restarts, distinct per process
+	// DeliveryTimeout bounds one POST to a peer, answer included (default
+	// 10 s); DeliveryWorkers bounds the POSTs in flight (default 64) and
+	// DeliveriesPerHost those to one host (default 4).
+	DeliveryTimeout   time.Duration
+	DeliveryWorkers   int
+	DeliveriesPerHost int
 }
 
 // Server is the federation adapter: an http.Handler, the forum and news
@@ -88,7 +94,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{db: o.DB, base: base, baseStr: base.String(), insecure: o.Insecure, log: o.Logger,
 		forum: o.Forum, news: o.News, polls: o.Polls, version: o.Version, now: o.Now, client: newClient(o.Insecure),
-		keys: keyring{keys: map[string]*rsa.PrivateKey{}}, keyBits: o.KeyBits}
+		keys: keyring{keys: map[string]*rsa.PrivateKey{}, public: map[string]string{}}, keyBits: o.KeyBits}
 	if s.keyBits < 1024 {
 		s.keyBits = 2048
 	}

@@ -45,6 +45,8 @@ type instOpts struct {
 	noQueue  bool         // do not run the delivery queue
 	workerID string
 	now      func() time.Time // the instance's clock (default time.Now)
+	timeout  time.Duration    // DeliveryTimeout
+	perHost  int              // DeliveriesPerHost
 }
 
 func fastBackoff(int) time.Duration { return 100 * time.Millisecond }
@@ -73,7 +75,8 @@ func newInstance(t *testing.T, db *store.DB, base string, o instOpts) *instance 
 		forum: forum.New(db, forum.Options{Blobs: blobs}), news: news.New(db, news.Options{Blobs: blobs}),
 		polls: poll.New(db, nil), accts: account.New(db, nil), spaces: space.New(db, nil)}
 	in.fed, err = federation.New(federation.Options{DB: db, BaseURL: base, Insecure: true, Logger: coretest.Logger(t),
-		Forum: in.forum, News: in.news, Polls: in.polls, KeyBits: 1024, Backoff: fastBackoff, PollInterval: 50 * time.Millisecond, WorkerID: o.workerID, Now: o.now})
+		Forum: in.forum, News: in.news, Polls: in.polls, KeyBits: 1024, Backoff: fastBackoff, PollInterval: 50 * time.Millisecond, WorkerID: o.workerID, Now: o.now,
+		DeliveryTimeout: o.timeout, DeliveriesPerHost: o.perHost})
 	if err != nil {
 		t.Fatal(err)
 	}

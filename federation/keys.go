@@ -30,13 +30,21 @@ type keyRow struct {
 
 // keyring caches parsed private keys; the database holds them.
 type keyring struct {
-	mu   sync.Mutex
-	keys map[string]*rsa.PrivateKey
+	mu     sync.Mutex
+	keys   map[string]*rsa.PrivateKey
+	public map[string]string
 }
 
 // ensureKey returns the key of a local actor, creating it (RSA 2048, as
 // Mastodon) the first time, in db (a transaction or the database).
 func (s *Server) ensureKey(ctx context.Context, db bun.IDB, actor string) (*rsa.PrivateKey, string, error) {
+	s.keys.mu.Lock()
+	k, ok := s.keys.keys[actor]
+	pub := s.keys.public[actor]
+	s.keys.mu.Unlock()
+	if ok {
+		return k, pub, nil // keys of local actors never change
+	}
 	var row keyRow
 	err := db.NewSelect().Model(&row).Where("actor = ?", actor).Scan(ctx)
 	if err != nil && !errors.Is(store.Translate(err), core.ErrNotFound) {
@@ -66,11 +74,15 @@ func (s *Server) ensureKey(ctx context.Context, db bun.IDB, actor string) (*rsa.
 	if k, ok := s.keys.keys[actor]; ok {
 		return k, row.PublicPEM, nil
 	}
-	k, err := parsePrivate(row.PrivatePEM)
+	k, err = parsePrivate(row.PrivatePEM)
 	if err != nil {
 		return nil, "", fmt.Errorf("key of %s: %w", actor, err)
 	}
-	s.keys.keys[actor] = k
+	if _, inTx := db.(bun.Tx); !inTx {
+		// Only committed keys are kept: a transaction may yet roll back.
+		s.keys.keys[actor] = k
+		s.keys.public[actor] = row.PublicPEM
+	}
 	return k, row.PublicPEM, nil
 }
 

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -19,13 +19,20 @@ import (
 
 // Queue delivers activities to remote inboxes from the ap_deliveries
 // table: one row per (activity, inbox), so a failing peer delays only its
-// own rows. Rows are claimed for claimTime by one worker: on PostgreSQL
-// with FOR UPDATE SKIP LOCKED, so any number of processes can run a Queue
-// over one database and never deliver a row twice; on SQLite the claim
-// runs in an IMMEDIATE transaction, which serialises claimers (one writer
-// at a time is all SQLite offers, and enough for one process). A worker
-// that dies mid-delivery leaves a claim that expires, and the row is
-// delivered again (peers de-duplicate activity ids). Failures back off
+// own rows. Each row is claimed by one worker for a short lease: on
+// PostgreSQL with FOR UPDATE SKIP LOCKED, so any number of processes can
+// run a Queue over one database and never deliver a row twice; on SQLite
+// the claim runs in an IMMEDIATE transaction, which serialises claimers.
+//
+// No peer can hold the others up: rows are claimed as delivery slots free
+// up (no batch waits for its slowest member), at most perHost at a time
+// per host (a host at its limit is left out of the claim), and each POST
+// has DeliveryTimeout to answer (a peer that accepts the connection and
+// never answers loses its slot then, not the queue). On shutdown nothing
+// new is claimed and the deliveries in flight finish (each within its
+// timeout), so no claim is left behind; after a crash the claims of the
+// dead process are released when a process with the same worker id
+// starts, and expire after the lease anyway. Failures back off
 // exponentially (as Mastodon: n⁴+15 s plus jitter, about 2.5 days over 16
 // tries); 4xx other than 408 and 429 are final; rows are dead-lettered
 // (state 'dead', kept for inspection) after MaxAttempts or MaxAge.
@@ -36,19 +43,23 @@ type Queue struct {
 	maxAttempts int
 	maxAge      time.Duration
 	poll        time.Duration
+	timeout     time.Duration
+	workers     int
+	perHost     int
 	id          string
 	wake        chan struct{}
-}
+	freed       chan struct{}
 
-const (
-	claimTime = 5 * time.Minute
-	batch     = 16
-	parallel  = 8
-)
+	mu       sync.Mutex
+	inFlight int
+	busy     map[string]int // host → deliveries in flight
+	wg       sync.WaitGroup
+}
 
 func newQueue(s *Server, o Options) *Queue {
 	q := &Queue{s: s, db: o.DB, backoff: o.Backoff, maxAttempts: o.MaxAttempts, maxAge: o.MaxAge,
-		poll: o.PollInterval, id: o.WorkerID, wake: make(chan struct{}, 1)}
+		poll: o.PollInterval, timeout: o.DeliveryTimeout, workers: o.DeliveryWorkers, perHost: o.DeliveriesPerHost,
+		id: o.WorkerID, wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), busy: map[string]int{}}
 	if q.backoff == nil {
 		q.backoff = mastodonBackoff
 	}
@@ -61,12 +72,27 @@ func newQueue(s *Server, o Options) *Queue {
 	if q.poll <= 0 {
 		q.poll = 2 * time.Second
 	}
+	if q.timeout <= 0 {
+		q.timeout = 10 * time.Second
+	}
+	if q.workers <= 0 {
+		q.workers = 64
+	}
+	if q.perHost <= 0 {
+		q.perHost = 4
+	}
 	if q.id == "" {
+		// Stable across restarts of this process (no PID): a restarted
+		// server releases the claims its predecessor left at once.
 		host, _ := os.Hostname()
-		q.id = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), randomID()[:8])
+		q.id = host + " " + s.baseStr
 	}
 	return q
 }
+
+// lease is how long a claim holds: the delivery's timeout and a margin
+// to record its outcome.
+func (q *Queue) lease() time.Duration { return q.timeout + 5*time.Second }
 
 func mastodonBackoff(n int) time.Duration {
 	s := n*n*n*n + 15 + rand.IntN(30)*(n+1)
@@ -106,15 +132,25 @@ func (q *Queue) enqueue(ctx context.Context, tx bun.IDB, signer *localActor, act
 	if _, err := tx.NewInsert().Model(&rows).On("CONFLICT (activity_id, inbox) DO NOTHING").Exec(ctx); err != nil {
 		return store.Translate(err)
 	}
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
+	signal(q.wake)
 	return nil
 }
 
-// Run delivers until ctx ends. Start one per process (or several).
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx ends, then waits for the deliveries in flight
+// (each bounded by DeliveryTimeout) and returns. Start one per process
+// (or several).
 func (q *Queue) Run(ctx context.Context) error {
+	defer q.wg.Wait()
+	if err := q.releaseOwn(ctx); err != nil && ctx.Err() == nil {
+		q.s.log.Warn("federation queue: release old claims", "err", err)
+	}
 	t := time.NewTicker(q.poll)
 	defer t.Stop()
 	var pruned time.Time
@@ -125,11 +161,14 @@ func (q *Queue) Run(ctx context.Context) error {
 			}
 			pruned = q.s.now()
 		}
-		n, err := q.RunOnce(ctx)
+		n, err := q.fill(ctx, nil)
 		if err != nil && ctx.Err() == nil {
 			q.s.log.Warn("federation queue", "err", err)
 		}
-		if n > 0 && err == nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if n > 0 && err == nil && q.free() > 0 {
 			continue
 		}
 		select {
@@ -137,8 +176,23 @@ func (q *Queue) Run(ctx context.Context) error {
 			return ctx.Err()
 		case <-t.C:
 		case <-q.wake:
+		case <-q.freed:
 		}
 	}
+}
+
+// releaseOwn frees the claims a previous process with this worker id
+// left (it crashed mid-delivery): they are due again at once.
+func (q *Queue) releaseOwn(ctx context.Context) error {
+	q.mu.Lock()
+	idle := q.inFlight == 0
+	q.mu.Unlock()
+	if !idle {
+		return nil
+	}
+	_, err := q.db.NewUpdate().Model((*Delivery)(nil)).Set("claimed_by = ''").Set("claimed_until = NULL").
+		Where("claimed_by = ? AND state = 'pending'", q.id).Exec(ctx)
+	return store.Translate(err)
 }
 
 // Prune forgets deliveries done a week ago, dead letters after 30 days,
@@ -155,32 +209,95 @@ func (q *Queue) Prune(ctx context.Context) error {
 	return store.Translate(err)
 }
 
-// RunOnce claims the deliveries that are due and attempts them; it
-// returns how many it attempted.
+// RunOnce claims the deliveries that are due now (as many as there are
+// free slots) and attempts them, waiting for them; it returns how many it
+// attempted.
 func (q *Queue) RunOnce(ctx context.Context) (int, error) {
-	ds, err := q.claim(ctx)
+	var wg sync.WaitGroup
+	n, err := q.fill(ctx, &wg)
+	wg.Wait()
+	return n, err
+}
+
+func (q *Queue) free() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.workers - q.inFlight
+}
+
+// fill claims due rows for the free slots and starts delivering them,
+// each counted in q.wg and in wg if given.
+func (q *Queue) fill(ctx context.Context, wg *sync.WaitGroup) (int, error) {
+	free := q.free()
+	if free <= 0 || ctx.Err() != nil {
+		return 0, nil
+	}
+	q.mu.Lock()
+	room := map[string]int{} // hosts with deliveries in flight → how many more they may take
+	for h, n := range q.busy {
+		room[h] = q.perHost - n
+	}
+	q.mu.Unlock()
+	ds, err := q.claim(ctx, free, room)
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
-	// Deliver the batch in parallel: one slow peer does not hold the others.
-	sem := make(chan struct{}, parallel)
-	var wg sync.WaitGroup
+	var extra []int64
+	started := 0
+	q.mu.Lock()
 	for i := range ds {
-		if ctx.Err() != nil {
-			break
+		d := &ds[i]
+		h := inboxHost(d.Inbox)
+		if q.busy[h] >= q.perHost {
+			extra = append(extra, d.ID) // several rows of one host in this claim
+			continue
 		}
-		sem <- struct{}{}
-		wg.Add(1)
+		q.busy[h]++
+		q.inFlight++
+		started++
+		q.wg.Add(1)
+		if wg != nil {
+			wg.Add(1)
+		}
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			q.attempt(ctx, &ds[i])
+			defer func() {
+				q.wg.Done()
+				if wg != nil {
+					wg.Done()
+				}
+			}()
+			q.attempt(ctx, d)
+			q.mu.Lock()
+			if q.busy[h]--; q.busy[h] <= 0 {
+				delete(q.busy, h)
+			}
+			q.inFlight--
+			q.mu.Unlock()
+			signal(q.freed)
 		}()
 	}
-	wg.Wait()
-	return len(ds), nil
+	q.mu.Unlock()
+	if len(extra) > 0 {
+		_, err = q.db.NewUpdate().Model((*Delivery)(nil)).Set("claimed_by = ''").Set("claimed_until = NULL").
+			Where("id IN (?) AND claimed_by = ?", bun.In(extra), q.id).Exec(detach(ctx))
+	}
+	return started, store.Translate(err)
 }
 
-func (q *Queue) claim(ctx context.Context) ([]Delivery, error) {
+// inboxHost is the host a delivery goes to, for the per-host limit.
+func inboxHost(inbox string) string {
+	u, err := url.Parse(inbox)
+	if err != nil {
+		return inbox
+	}
+	return strings.ToLower(u.Host)
+}
+
+// claim takes up to n due rows, at most room[host] (else perHost) for
+// each host: candidates are read, picked per host, and only those are
+// claimed, in one transaction (rows locked with SKIP LOCKED on
+// PostgreSQL, the database locked by the IMMEDIATE transaction on SQLite).
+func (q *Queue) claim(ctx context.Context, n int, room map[string]int) ([]Delivery, error) {
 	now := q.s.now().UTC()
 	lock := ""
 	if q.db.Kind == store.Postgres {
@@ -188,17 +305,46 @@ func (q *Queue) claim(ctx context.Context) ([]Delivery, error) {
 	}
 	var ds []Delivery
 	err := q.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewRaw(`UPDATE ap_deliveries SET claimed_by = ?, claimed_until = ?
-			WHERE id IN (SELECT id FROM ap_deliveries
-				WHERE state = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
-				ORDER BY next_attempt_at, id LIMIT ?`+lock+`)
-			RETURNING *`, q.id, now.Add(claimTime), now, now, batch).Scan(ctx, &ds)
+		var cands []struct {
+			ID    int64
+			Inbox string
+		}
+		if err := tx.NewRaw(`SELECT id, inbox FROM ap_deliveries
+			WHERE state = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
+			ORDER BY next_attempt_at, id LIMIT ?`+lock, now, now, 8*n).Scan(ctx, &cands); err != nil {
+			return err
+		}
+		var ids []int64
+		for _, c := range cands {
+			h := inboxHost(c.Inbox)
+			r, ok := room[h]
+			if !ok {
+				r = q.perHost
+			}
+			if r <= 0 {
+				continue
+			}
+			room[h] = r - 1
+			ids = append(ids, c.ID)
+			if len(ids) == n {
+				break
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		return tx.NewRaw(`UPDATE ap_deliveries SET claimed_by = ?, claimed_until = ? WHERE id IN (?) RETURNING *`,
+			q.id, now.Add(q.lease()), bun.In(ids)).Scan(ctx, &ds)
 	})
 	return ds, store.Translate(err)
 }
 
+
+// attempt posts one delivery and records the outcome. The POST does not
+// end with ctx (a shutdown lets it finish, so it is not sent twice) but
+// within the delivery timeout.
 func (q *Queue) attempt(ctx context.Context, d *Delivery) {
-	err := q.post(ctx, d)
+	err := q.post(detach(ctx), d)
 	now := q.s.now().UTC()
 	upd := q.db.NewUpdate().Model((*Delivery)(nil)).Where("id = ? AND claimed_by = ?", d.ID, q.id).
 		Set("claimed_by = ''").Set("claimed_until = NULL")
@@ -225,7 +371,7 @@ func (q *Queue) attempt(ctx context.Context, d *Delivery) {
 		upd = upd.Set("state = ?", state).Set("attempts = ?", n).Set("next_attempt_at = ?", now.Add(wait)).Set("last_error = ?", msg)
 		q.s.log.Info("federation: delivery failed", "inbox", d.Inbox, "activity", d.ActivityID, "attempt", n, "state", state, "err", msg)
 	}
-	if _, err := upd.Exec(context.WithoutCancel(ctx)); err != nil {
+	if _, err := upd.Exec(detach(ctx)); err != nil {
 		q.s.log.Warn("federation queue: record attempt", "err", err)
 	}
 }
@@ -240,6 +386,8 @@ func (q *Queue) post(ctx context.Context, d *Delivery) error {
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, q.timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Inbox, bytes.NewReader([]byte(d.Body)))
 	if err != nil {
 		return &statusError{Code: http.StatusBadRequest}

@@ -179,3 +179,160 @@ func TestDeadLetter(t *testing.T) {
 		}
 	})
 }
+
+// peerHost is a fake inbox with a behaviour: healthy, slow or hanging
+// (accepts the connection and never answers). It records when each
+// activity first arrived, how many times, and the most requests it had
+// in flight at once.
+type peerHost struct {
+	srv   *httptest.Server
+	delay time.Duration // slow: answer after this
+	hang  bool
+	stop  chan struct{}
+
+	mu         sync.Mutex
+	got        map[string]int
+	first      map[string]time.Time
+	inFlight   int
+	maxInFight int
+}
+
+func newPeerHost(t testing.TB, delay time.Duration, hang bool) *peerHost {
+	p := &peerHost{delay: delay, hang: hang, stop: make(chan struct{}), got: map[string]int{}, first: map[string]time.Time{}}
+	p.srv = httptest.NewServer(p)
+	t.Cleanup(func() { close(p.stop); p.srv.Close() })
+	return p
+}
+
+func (p *peerHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	p.mu.Lock()
+	p.inFlight++
+	p.maxInFight = max(p.maxInFight, p.inFlight)
+	p.mu.Unlock()
+	defer func() { p.mu.Lock(); p.inFlight--; p.mu.Unlock() }()
+	if p.hang {
+		select {
+		case <-r.Context().Done():
+		case <-p.stop:
+		}
+		return
+	}
+	select {
+	case <-time.After(p.delay):
+	case <-p.stop:
+		return
+	}
+	p.mu.Lock()
+	key := string(b)
+	if p.got[key] == 0 {
+		p.first[key] = time.Now()
+	}
+	p.got[key]++
+	p.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// TestNoPeerHoldsTheQueue: a hanging host and a slow one hold only their
+// own rows: healthy hosts get everything before the hanging host's first
+// requests time out; one host never has more than DeliveriesPerHost
+// requests in flight.
+func TestNoPeerHoldsTheQueue(t *testing.T) {
+	t.Parallel()
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		in := newInstance(t, db, "", instOpts{timeout: 8 * time.Second, perHost: 2})
+		hanging, slow := newPeerHost(t, 0, true), newPeerHost(t, 800*time.Millisecond, false)
+		var healthy []*peerHost
+		for range 5 {
+			healthy = append(healthy, newPeerHost(t, 0, false))
+		}
+		start := time.Now()
+		const n = 12
+		for i := range n {
+			id := fmt.Sprintf("http://x/ap/activities/%d", i)
+			for _, p := range append([]*peerHost{hanging, slow}, healthy...) {
+				// The busy hosts first: they are claimed before the healthy ones.
+				must(t, in.fed.Queue().EnqueueForTest(ctx, id, p.srv.URL+"/inbox", []byte(fmt.Sprintf(`{"id":%q}`, id))))
+			}
+		}
+		eventually(t, "healthy hosts served", func() bool {
+			for _, p := range healthy {
+				p.mu.Lock()
+				k := len(p.got)
+				p.mu.Unlock()
+				if k != n {
+					return false
+				}
+			}
+			return true
+		})
+		// Before the hanging host's first deliveries have even timed out.
+		timedOut, err := db.NewSelect().Table("ap_deliveries").Where("inbox = ? AND attempts > 0", hanging.srv.URL+"/inbox").Count(ctx)
+		must(t, err)
+		if timedOut > 0 {
+			t.Fatalf("healthy hosts waited %v, behind the hanging host's timeouts", time.Since(start))
+		}
+		for _, p := range []*peerHost{hanging, slow} {
+			p.mu.Lock()
+			m := p.maxInFight
+			p.mu.Unlock()
+			if m > 2 {
+				t.Fatalf("%d requests at once to one host", m)
+			}
+		}
+	})
+}
+
+// TestQueueRestart: a shutdown lets deliveries in flight finish and
+// leaves no claim; a crash's claims are taken back at once by the next
+// process with the same worker id; nothing is delivered twice.
+func TestQueueRestart(t *testing.T) {
+	t.Parallel()
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		slow := newPeerHost(t, 300*time.Millisecond, false)
+		in := newInstance(t, db, "http://127.0.0.1:1", instOpts{noQueue: true, workerID: "w", perHost: 2})
+		const n = 10
+		for i := range n {
+			id := fmt.Sprintf("http://x/ap/activities/%d", i)
+			must(t, in.fed.Queue().EnqueueForTest(ctx, id, slow.srv.URL+"/inbox", []byte(fmt.Sprintf(`{"id":%q}`, id))))
+		}
+		run, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { in.fed.Queue().Run(run); close(done) }()
+		eventually(t, "deliveries in flight", func() bool {
+			slow.mu.Lock()
+			defer slow.mu.Unlock()
+			return slow.inFlight > 0
+		})
+		stop()
+		<-done
+		claimed, err := db.NewSelect().Table("ap_deliveries").Where("claimed_by <> ''").Count(ctx)
+		must(t, err)
+		st, err := in.fed.Queue().Stats(ctx)
+		must(t, err)
+		if claimed != 0 || st["done"] == 0 || st["pending"] == 0 {
+			t.Fatalf("after shutdown: %d claimed, %v", claimed, st)
+		}
+		// A crash: rows claimed by this worker for a long while.
+		_, err = db.NewRaw("UPDATE ap_deliveries SET claimed_by = 'w', claimed_until = ? WHERE state = 'pending'", time.Now().Add(time.Hour)).Exec(ctx)
+		must(t, err)
+		restarted := time.Now()
+		in2 := newInstance(t, db, "http://127.0.0.1:1", instOpts{workerID: "w", perHost: 2})
+		eventually(t, "all delivered after the restart", func() bool {
+			st, err := in2.fed.Queue().Stats(ctx)
+			return err == nil && st["done"] == n
+		})
+		if took := time.Since(restarted); took > 5*time.Second {
+			t.Fatalf("claims of the crashed process held %v", took)
+		}
+		slow.mu.Lock()
+		defer slow.mu.Unlock()
+		for b, c := range slow.got {
+			if c != 1 {
+				t.Fatalf("%s delivered %d times", b, c)
+			}
+		}
+	})
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"os"
 
 	"plaza/dav/caldav"
 	"plaza/dav/carddav"
@@ -60,6 +61,9 @@ func mountFederation(mux *http.ServeMux, svc *services) (*federation.Server, err
 	fed, err := federation.New(federation.Options{
 		DB: svc.db, BaseURL: svc.cfg.BaseURL, Insecure: svc.cfg.FederationInsecure, Logger: svc.log,
 		Forum: svc.forum, News: svc.news, Polls: svc.polls, Version: version,
+		// Stable across restarts (a restarted server takes its claims back
+		// at once), distinct between processes on one host (their addresses).
+		WorkerID: hostname() + " " + svc.cfg.Addr,
 	})
 	if err != nil {
 		return nil, err
@@ -77,4 +81,9 @@ func runFileMaintenance(ctx context.Context, svc *services) {
 	} else if n > 0 {
 		svc.log.Info("trash purged", "items", n)
 	}
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
 }
