@@ -339,7 +339,6 @@ func (q *Queue) claim(ctx context.Context, n int, room map[string]int) ([]Delive
 	return ds, store.Translate(err)
 }
 
-
 // attempt posts one delivery and records the outcome. The POST does not
 // end with ctx (a shutdown lets it finish, so it is not sent twice) but
 // within the delivery timeout.
