@@ -81,7 +81,8 @@ func serve(ctx context.Context, svc *services, ln net.Listener) error {
 	go maintain(ctx, svc)
 	go svc.indexer.Run(ctx, 2*time.Second) // search index and activity feed
 	go svc.mail.run(ctx, svc)              // mail queue and notification digests
-	fedDone := make(chan struct{})         // deliveries in flight finish before the database closes
+	// Deliveries in flight finish before the database closes.
+	fedDone := make(chan struct{})
 	go func() {
 		defer close(fedDone)
 		if err := fed.Queue().Run(ctx); err != nil && ctx.Err() == nil {
