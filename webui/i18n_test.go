@@ -60,6 +60,9 @@ func TestTemplatesUseTheCatalogue(t *testing.T) {
 		"status.todo", "status.in_progress", "status.to_validate", "status.done",
 		"login.failed", "login.throttled", "error.title", "error.internal", "error.not_found",
 		"error.forbidden", "error.invalid", "error.conflict")
+	for _, w := range dashboardWidgets {
+		dynamic = append(dynamic, "widget."+w, "widget."+w+".empty")
+	}
 	// Keys the Go code passes: page titles, error and notice keys.
 	goFiles, _ := filepath.Glob("*.go")
 	goKeys := regexp.MustCompile(`(?:page\(r, |"Error", |key = |key, )"([a-z_]+\.[a-z_.]+)"`)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"plaza/core"
+	"plaza/core/settings"
 	"plaza/core/space"
 )
 
@@ -99,6 +100,14 @@ func (s *server) spacesPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.page(r, "spaces.title")
+	if len(v.Spaces) > 0 {
+		ws, err := s.dashboard(r, v, settings.ScopeHome, s.memberSpaces(r, v.Spaces))
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		v.Data = map[string]any{"Widgets": ws}
+	}
 	s.render(w, r, http.StatusOK, "spaces", v)
 }
 
@@ -116,8 +125,27 @@ func (s *server) spacePage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	v.Data = map[string]any{"Members": len(members), "Role": v.Role}
+	ws, err := s.dashboard(r, v, settings.ScopeSpace, []space.Space{*v.Space})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	v.Data = map[string]any{"Members": len(members), "Role": v.Role, "Widgets": ws}
 	s.render(w, r, http.StatusOK, "space", v)
+}
+
+// memberSpaces keeps the spaces the reader belongs to (the visible ones
+// include public spaces they only read), for the personal home.
+func (s *server) memberSpaces(r *http.Request, spaces []space.Space) []space.Space {
+	who := core.SubjectFrom(r.Context())
+	var out []space.Space
+	for _, sp := range spaces {
+		ms, err := s.Spaces.Members(r.Context(), sp.ID)
+		if err == nil && roleOf(ms, who.AccountID) != "" {
+			out = append(out, sp)
+		}
+	}
+	return out
 }
 
 func roleOf(ms []space.Member, id int64) string {

@@ -116,6 +116,7 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("POST /login", s.loginSubmit)
 	mux.HandleFunc("POST /logout", s.logoutSubmit)
 	mux.HandleFunc("GET /spaces", s.spacesPage)
+	mux.HandleFunc("POST /dashboard", s.dashboardSave)
 	mux.HandleFunc("GET /s/{slug}", s.spacePage)
 	mux.HandleFunc("GET /s/{slug}/tasks", s.taskListsPage)
 	mux.HandleFunc("POST /s/{slug}/tasks", s.taskListCreate)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -312,6 +313,85 @@ func TestCrawlEveryLinkAsEveryRole(t *testing.T) {
 				total += c.checked
 			}
 			t.Logf("crawler: %d links checked in all", total)
+		})
+	}
+}
+
+func pageBody(t *testing.T, c *http.Client, u string) string {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", u, resp.StatusCode)
+	}
+	return html.UnescapeString(string(b))
+}
+
+// The personal home and a space's dashboard show what needs attention,
+// in widgets each person orders and hides for themselves.
+func TestDashboards(t *testing.T) {
+	for _, d := range coretest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			w := startCrawlWorld(t, d)
+			mia, olga := signIn(t, w.url, "mia"), signIn(t, w.url, "olga")
+			home := pageBody(t, mia, w.url+"/spaces")
+			for _, want := range []string{"My tasks: late or due this week", "Alpha late", "Alpha soon", "late",
+				"Next events", "Alpha review", "Polls awaiting your answer", "Alpha lunch?", "Latest activity", "Latest in the forum", "Alpha topic"} {
+				if !strings.Contains(home, want) {
+					t.Errorf("mia's home lacks %q", want)
+				}
+			}
+			if strings.Contains(home, "Alpha someday") || strings.Contains(home, "Alpha dentist") {
+				t.Error("mia's home shows a task without a date or olga's personal event")
+			}
+			if strings.Index(home, "Alpha late") > strings.Index(home, "Alpha soon") {
+				t.Error("late tasks do not come first")
+			}
+			// Olga has mia's message to read.
+			ohome := pageBody(t, olga, w.url+"/spaces")
+			if !strings.Contains(ohome, "Unread chat") || !strings.Contains(ohome, `href="/s/team/chat"`) || !strings.Contains(ohome, "Alpha dentist") {
+				t.Error("olga's home lacks her unread chat or her personal event")
+			}
+			space := pageBody(t, mia, w.url+"/s/team")
+			if !strings.Contains(space, "Alpha late") || !strings.Contains(space, `action="/dashboard"`) {
+				t.Error("the space dashboard lacks mia's tasks or the layout form")
+			}
+			// Mia puts polls first and hides the activity on her home.
+			csrf := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(home)[1]
+			form := url.Values{"_csrf": {csrf}, "scope": {"home"}, "back": {"/spaces"}}
+			for i, name := range []string{"polls", "tasks", "events", "activity", "chat", "forum"} {
+				form.Set("pos_"+name, strconv.Itoa(i+1))
+				if name != "activity" {
+					form.Set("show_"+name, "on")
+				}
+			}
+			resp, err := mia.PostForm(w.url+"/dashboard", form)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 || resp.Request.URL.Path != "/spaces" {
+				t.Fatalf("save the layout: %d at %s", resp.StatusCode, resp.Request.URL)
+			}
+			home = pageBody(t, mia, w.url+"/spaces")
+			if strings.Contains(home, `id="w-activity"`) || strings.Index(home, `id="w-polls"`) > strings.Index(home, `id="w-tasks"`) {
+				t.Error("mia's layout is not applied")
+			}
+			// Hers only, and only on her home.
+			if o := pageBody(t, olga, w.url+"/spaces"); !strings.Contains(o, `id="w-activity"`) {
+				t.Error("mia's layout changed olga's home")
+			}
+			if sp := pageBody(t, mia, w.url+"/s/team"); !strings.Contains(sp, `id="w-activity"`) {
+				t.Error("mia's home layout changed the space dashboard")
+			}
+			form.Set("scope", "nowhere")
+			if resp, _ := mia.PostForm(w.url+"/dashboard", form); resp.StatusCode != 400 {
+				t.Errorf("layout of an unknown scope: %d, want 400", resp.StatusCode)
+			}
 		})
 	}
 }

@@ -273,7 +273,7 @@ func Tables() []string {
 		"file_roots", "file_nodes", "file_versions", "file_props", "file_locks",
 		"dav_collections", "dav_objects", "dav_members", "dav_changes", "calendar_feeds",
 		"task_statuses", "tasks", "task_assignees", "task_tags", "task_comments", "login_failures",
-		"settings", "task_attachments",
+		"settings", "task_attachments", "dashboard_widgets",
 		"chat_conversations", "chat_participants", "chat_messages", "chat_attachments", "chat_presence",
 		"ap_actors", "forum_categories", "forum_topics", "forum_posts", "forum_attachments", "forum_subscriptions", "news_articles", "polls", "poll_options", "poll_ballots", "poll_votes", "ap_keys", "ap_follows", "ap_deliveries", "ap_seen",
 		"mail_queue", "notify_prefs", "notify_digest", "invitations", "newsletters", "newsletter_attachments", "event_proposals", "notify_cursors", "notify_task_state",
