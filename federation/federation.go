@@ -45,7 +45,7 @@ type Options struct {
 	PollInterval time.Duration                   // queue polling (default 2 s)
 	WorkerID     string                          // names this process's claims: stable across its restarts, distinct per process
 	// DeliveryTimeout bounds one POST to a peer, answer included (default
-	// 10 s); DeliveryWorkers bounds the POSTs in flight (default 64) and
+	// 10 s); DeliveryWorkers bounds the POSTs in flight (default 512: a slow peer takes only its own slots) and
 	// DeliveriesPerHost those to one host (default 4).
 	DeliveryTimeout   time.Duration
 	DeliveryWorkers   int

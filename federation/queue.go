@@ -29,8 +29,10 @@ import (
 // per host (a host at its limit is left out of the claim), and each POST
 // has DeliveryTimeout to answer (a peer that accepts the connection and
 // never answers loses its slot then, not the queue). On shutdown nothing
-// new is claimed and the deliveries in flight finish (each within its
-// timeout), so no claim is left behind; after a crash the claims of the
+// new is claimed and the deliveries in flight have shutdownGrace to
+// finish; those still waiting for a slow peer are cut and their rows
+// given back, due at once, so no claim is left behind and a restart
+// waits for no peer; after a crash the claims of the
 // dead process are released when a process with the same worker id
 // starts, and expire after the lease anyway. Failures back off
 // exponentially (as Mastodon: n⁴+15 s plus jitter, about 2.5 days over 16
@@ -76,7 +78,7 @@ func newQueue(s *Server, o Options) *Queue {
 		q.timeout = 10 * time.Second
 	}
 	if q.workers <= 0 {
-		q.workers = 64
+		q.workers = 512
 	}
 	if q.perHost <= 0 {
 		q.perHost = 4
@@ -89,6 +91,10 @@ func newQueue(s *Server, o Options) *Queue {
 	}
 	return q
 }
+
+// shutdownGrace is how long deliveries in flight may finish once Run's
+// context ends.
+const shutdownGrace = 2 * time.Second
 
 // lease is how long a claim holds: the delivery's timeout and a margin
 // to record its outcome.
@@ -147,7 +153,20 @@ func signal(c chan struct{}) {
 // (each bounded by DeliveryTimeout) and returns. Start one per process
 // (or several).
 func (q *Queue) Run(ctx context.Context) error {
-	defer q.wg.Wait()
+	// Deliveries outlive ctx by at most shutdownGrace: then they are cut
+	// and their rows given back, due at once, for the next process.
+	sends, halt := context.WithCancel(detach(ctx))
+	defer halt()
+	defer func() {
+		done := make(chan struct{})
+		go func() { q.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(shutdownGrace):
+			halt()
+			<-done
+		}
+	}()
 	if err := q.releaseOwn(ctx); err != nil && ctx.Err() == nil {
 		q.s.log.Warn("federation queue: release old claims", "err", err)
 	}
@@ -161,7 +180,7 @@ func (q *Queue) Run(ctx context.Context) error {
 			}
 			pruned = q.s.now()
 		}
-		n, err := q.fill(ctx, nil)
+		n, err := q.fill(ctx, sends, nil)
 		if err != nil && ctx.Err() == nil {
 			q.s.log.Warn("federation queue", "err", err)
 		}
@@ -214,7 +233,7 @@ func (q *Queue) Prune(ctx context.Context) error {
 // attempted.
 func (q *Queue) RunOnce(ctx context.Context) (int, error) {
 	var wg sync.WaitGroup
-	n, err := q.fill(ctx, &wg)
+	n, err := q.fill(ctx, detach(ctx), &wg)
 	wg.Wait()
 	return n, err
 }
@@ -227,7 +246,7 @@ func (q *Queue) free() int {
 
 // fill claims due rows for the free slots and starts delivering them,
 // each counted in q.wg and in wg if given.
-func (q *Queue) fill(ctx context.Context, wg *sync.WaitGroup) (int, error) {
+func (q *Queue) fill(ctx, sends context.Context, wg *sync.WaitGroup) (int, error) {
 	free := q.free()
 	if free <= 0 || ctx.Err() != nil {
 		return 0, nil
@@ -266,7 +285,7 @@ func (q *Queue) fill(ctx context.Context, wg *sync.WaitGroup) (int, error) {
 					wg.Done()
 				}
 			}()
-			q.attempt(ctx, d)
+			q.attempt(sends, d)
 			q.mu.Lock()
 			if q.busy[h]--; q.busy[h] <= 0 {
 				delete(q.busy, h)
@@ -343,14 +362,18 @@ func (q *Queue) claim(ctx context.Context, n int, room map[string]int) ([]Delive
 // end with ctx (a shutdown lets it finish, so it is not sent twice) but
 // within the delivery timeout.
 func (q *Queue) attempt(ctx context.Context, d *Delivery) {
-	err := q.post(detach(ctx), d)
+	err := q.post(ctx, d)
 	now := q.s.now().UTC()
 	upd := q.db.NewUpdate().Model((*Delivery)(nil)).Where("id = ? AND claimed_by = ?", d.ID, q.id).
 		Set("claimed_by = ''").Set("claimed_until = NULL")
-	if err == nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// Cut by a shutdown: not an attempt; due again at once.
+		q.s.log.Info("federation: delivery cut by shutdown", "inbox", d.Inbox, "activity", d.ActivityID)
+	case err == nil:
 		upd = upd.Set("state = 'done'").Set("done_at = ?", now).Set("attempts = ?", d.Attempts+1).Set("last_error = ''")
 		q.s.log.Debug("federation: delivered", "inbox", d.Inbox, "activity", d.ActivityID)
-	} else {
+	default:
 		n := d.Attempts + 1
 		wait := q.backoff(n)
 		var se *statusError

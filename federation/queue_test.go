@@ -223,6 +223,9 @@ func (p *peerHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case <-p.stop:
 		return
 	}
+	if r.Context().Err() != nil {
+		return // the sender gave up: not delivered
+	}
 	p.mu.Lock()
 	key := string(b)
 	if p.got[key] == 0 {
