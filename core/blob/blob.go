@@ -69,6 +69,8 @@ type Store struct {
 	now   func() time.Time
 	grace time.Duration
 	bufs  buffers
+	// digests caches SHA-1 and MD5 digests (see Digests)
+	digests digestCache
 }
 
 // Options configure a Store.

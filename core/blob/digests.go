@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/uptrace/bun"
 
@@ -26,6 +27,8 @@ type Digests struct {
 // content cannot be read, is left out.
 func (s *Store) Digests(ctx context.Context, hashes ...string) (map[string]Digests, error) {
 	out := make(map[string]Digests, len(hashes))
+	hashes = s.digests.lookup(hashes, out)
+	defer s.digests.add(out)
 	for start := 0; start < len(hashes); start += 500 {
 		var rows []struct {
 			Hash string `bun:"hash"`
@@ -66,4 +69,43 @@ func (s *Store) computeDigests(ctx context.Context, hash string) (Digests, error
 	d := Digests{SHA1: hex.EncodeToString(h1.Sum(nil)), MD5: hex.EncodeToString(h5.Sum(nil))}
 	_, err = s.db.NewRaw(`UPDATE blobs SET sha1 = ?, md5 = ? WHERE hash = ?`, d.SHA1, d.MD5, hash).Exec(ctx)
 	return d, store.Translate(err)
+}
+
+// digestCache keeps digests in memory: content never changes under its
+// hash, so a cached entry is never stale, in any process. A listing of
+// 10,000 files asking for checksums then reads no blob rows at all.
+type digestCache struct {
+	mu sync.Mutex
+	m  map[string]Digests
+}
+
+// maxCachedDigests bounds the cache (about 200 bytes an entry); past it
+// the cache starts over.
+const maxCachedDigests = 200_000
+
+// lookup puts the cached digests of hashes into out and returns the
+// hashes it does not know.
+func (c *digestCache) lookup(hashes []string, out map[string]Digests) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var missing []string
+	for _, h := range hashes {
+		if d, ok := c.m[h]; ok {
+			out[h] = d
+		} else {
+			missing = append(missing, h)
+		}
+	}
+	return missing
+}
+
+func (c *digestCache) add(ds map[string]Digests) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m)+len(ds) > maxCachedDigests {
+		c.m = make(map[string]Digests, len(ds))
+	}
+	for h, d := range ds {
+		c.m[h] = d
+	}
 }
