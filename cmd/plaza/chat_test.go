@@ -73,66 +73,12 @@ func TestServeChatAcrossProcesses(t *testing.T) {
 		t.Fatalf("start a conversation: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 
-	type frame struct {
-		Type    string `json:"type"`
-		Online  []struct{ ID int64 }
-		Joined  []struct{ ID int64 }
-		Left    []int64
-		Message *struct{ Body string }
-	}
-	dial := func(base, login string) (*websocket.Conn, chan frame) {
-		t.Helper()
-		r, _ := http.NewRequest("GET", base, nil)
-		r.SetBasicAuth(login, "password-"+login)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/s/team/chat/ws",
-			&websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {r.Header.Get("Authorization")}}})
-		if err != nil {
-			t.Fatalf("%s dials %s: %v", login, base, err)
-		}
-		t.Cleanup(func() { c.CloseNow() })
-		ch := make(chan frame, 100)
-		go func() {
-			defer close(ch)
-			for {
-				_, data, err := c.Read(context.Background())
-				if err != nil {
-					return
-				}
-				for _, line := range bytes.Split(data, []byte("\n")) {
-					var f frame
-					if json.Unmarshal(line, &f) == nil {
-						ch <- f
-					}
-				}
-			}
-		}()
-		return c, ch
-	}
-	wait := func(ch chan frame, what string, ok func(frame) bool) {
-		t.Helper()
-		deadline := time.After(15 * time.Second)
-		for {
-			select {
-			case f, open := <-ch:
-				if !open {
-					t.Fatalf("closed while waiting for %s", what)
-				}
-				if ok(f) {
-					return
-				}
-			case <-deadline:
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
-	bob, bobCh := dial(a.url, "bob")
-	_, ritaCh := dial(b.url, "rita")
+	bob, bobCh, _ := dialChat(t, a.url, "bob")
+	_, ritaCh, _ := dialChat(t, b.url, "rita")
 	// Bob's view of who is online: the hello's list, then the changes.
 	online := map[int64]bool{}
-	count := func(n int) func(f frame) bool {
-		return func(f frame) bool {
+	count := func(n int) func(f chatFrame) bool {
+		return func(f chatFrame) bool {
 			for _, p := range append(f.Online, f.Joined...) {
 				online[p.ID] = true
 			}
@@ -142,14 +88,14 @@ func TestServeChatAcrossProcesses(t *testing.T) {
 			return len(online) == n
 		}
 	}
-	wait(bobCh, "rita online through B", count(2))
+	waitFrame(t, bobCh, "rita online through B", count(2))
 
 	ctx := context.Background()
 	send := `{"type":"send","conversation":` + conv + `,"body":"from A to B"}`
 	if err := bob.Write(ctx, websocket.MessageText, []byte(send)); err != nil {
 		t.Fatal(err)
 	}
-	wait(ritaCh, "bob's message on B", func(f frame) bool {
+	waitFrame(t, ritaCh, "bob's message on B", func(f chatFrame) bool {
 		return f.Type == "message" && f.Message != nil && f.Message.Body == "from A to B"
 	})
 
@@ -165,7 +111,7 @@ func TestServeChatAcrossProcesses(t *testing.T) {
 			t.Fatal("rita's socket to B stays open after SIGTERM")
 		}
 	}
-	wait(bobCh, "rita offline", count(1))
+	waitFrame(t, bobCh, "rita offline", count(1))
 	select {
 	case err := <-b.done:
 		if err != nil {
@@ -173,6 +119,67 @@ func TestServeChatAcrossProcesses(t *testing.T) {
 		}
 	case <-time.After(35 * time.Second):
 		t.Error("B did not exit")
+	}
+}
+
+// chatFrame is what these tests read of a chat frame.
+type chatFrame struct {
+	Type    string `json:"type"`
+	Online  []struct{ ID int64 }
+	Joined  []struct{ ID int64 }
+	Left    []int64
+	Message *struct{ Body string }
+}
+
+// dialChat opens the chat WebSocket of space team at base as login, and
+// returns it with its frames and the handshake's response.
+func dialChat(t *testing.T, base, login string) (*websocket.Conn, chan chatFrame, *http.Response) {
+	t.Helper()
+	r, _ := http.NewRequest("GET", base, nil)
+	r.SetBasicAuth(login, "password-"+login)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/s/team/chat/ws",
+		&websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {r.Header.Get("Authorization")}}})
+	if err != nil {
+		t.Fatalf("%s dials %s: %v", login, base, err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	ch := make(chan chatFrame, 1000)
+	go func() {
+		defer close(ch)
+		for {
+			_, data, err := c.Read(context.Background())
+			if err != nil {
+				return
+			}
+			for _, line := range bytes.Split(data, []byte("\n")) {
+				var f chatFrame
+				if json.Unmarshal(line, &f) == nil {
+					ch <- f
+				}
+			}
+		}
+	}()
+	return c, ch, resp
+}
+
+// waitFrame reads frames from ch until one is ok.
+func waitFrame(t *testing.T, ch chan chatFrame, what string, ok func(chatFrame) bool) {
+	t.Helper()
+	deadline := time.After(15 * time.Second)
+	for {
+		select {
+		case f, open := <-ch:
+			if !open {
+				t.Fatalf("closed while waiting for %s", what)
+			}
+			if ok(f) {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }
 

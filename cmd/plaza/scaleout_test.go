@@ -350,74 +350,27 @@ func scaleChat(t *testing.T, c *cluster) {
 	if start.code != http.StatusSeeOther || conv == "" {
 		t.Fatalf("start a conversation: %d", start.code)
 	}
-	type frame struct {
-		Type    string `json:"type"`
-		Message *struct{ Body string }
-	}
-	dial := func(login string, not string) (*websocket.Conn, chan frame, string) {
+	// A WebSocket through the balancer, on another process than not.
+	dial := func(login, not string) (*websocket.Conn, chan chatFrame, string) {
 		for range 20 {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			hr, _ := http.NewRequest("GET", c.url, nil)
-			hr.SetBasicAuth(login, "password-"+login)
-			ws, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(c.url, "http")+"/s/team/chat/ws",
-				&websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {hr.Header.Get("Authorization")}}})
-			cancel()
-			if err != nil {
-				t.Fatalf("%s dials: %v", login, err)
+			ws, ch, resp := dialChat(t, c.url, login)
+			if by := resp.Header.Get(servedBy); by != "" && by != not {
+				return ws, ch, by
 			}
-			by := resp.Header.Get(servedBy)
-			if by == "" || by == not {
-				ws.CloseNow()
-				continue
-			}
-			t.Cleanup(func() { ws.CloseNow() })
-			ch := make(chan frame, 1000)
-			go func() {
-				defer close(ch)
-				for {
-					_, data, err := ws.Read(context.Background())
-					if err != nil {
-						return
-					}
-					for _, line := range bytes.Split(data, []byte("\n")) {
-						var f frame
-						if json.Unmarshal(line, &f) == nil {
-							ch <- f
-						}
-					}
-				}
-			}()
-			return ws, ch, by
+			ws.CloseNow()
 		}
 		t.Fatalf("%s: every WebSocket landed on %s", login, not)
 		return nil, nil, ""
 	}
-	wait := func(ch chan frame, what string, ok func(frame) bool) {
-		t.Helper()
-		deadline := time.After(15 * time.Second)
-		for {
-			select {
-			case f, open := <-ch:
-				if !open {
-					t.Fatalf("closed while waiting for %s", what)
-				}
-				if ok(f) {
-					return
-				}
-			case <-deadline:
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
 	_, ritaCh, ritaOn := dial("rita", "")
-	wait(ritaCh, "rita's hello", func(f frame) bool { return f.Type == "hello" })
+	waitFrame(t, ritaCh, "rita's hello", func(f chatFrame) bool { return f.Type == "hello" })
 	bob, bobCh, bobOn := dial("bob", ritaOn)
-	wait(bobCh, "bob's hello", func(f frame) bool { return f.Type == "hello" })
+	waitFrame(t, bobCh, "bob's hello", func(f chatFrame) bool { return f.Type == "hello" })
 	send := `{"type":"send","conversation":` + conv + `,"body":"across processes"}`
 	if err := bob.Write(context.Background(), websocket.MessageText, []byte(send)); err != nil {
 		t.Fatal(err)
 	}
-	wait(ritaCh, "bob's message (sent on "+bobOn+") on "+ritaOn, func(f frame) bool {
+	waitFrame(t, ritaCh, "bob's message (sent on "+bobOn+") on "+ritaOn, func(f chatFrame) bool {
 		return f.Type == "message" && f.Message != nil && f.Message.Body == "across processes"
 	})
 }
