@@ -30,13 +30,16 @@ type Options struct {
 	DB       *store.DB
 	BaseURL  string // public URL of this server; every id is built from it
 	Insecure bool   // allow http:// and loopback/private peers (tests only)
-	Logger   *slog.Logger
-	Forum    *forum.Service
-	News     *news.Service
-	Polls    *poll.Service // optional: public polls published as Question
-	Version  string        // software version in NodeInfo
-	Now      func() time.Time
-	KeyBits  int // RSA key size of local actors: 2048 (default, as Mastodon); tests may use 1024
+	// Resolve maps host names to addresses for outgoing requests (tests
+	// only, with Insecure): a peer named gts.test on 127.0.0.2.
+	Resolve map[string]string
+	Logger  *slog.Logger
+	Forum   *forum.Service
+	News    *news.Service
+	Polls   *poll.Service // optional: public polls published as Question
+	Version string        // software version in NodeInfo
+	Now     func() time.Time
+	KeyBits int // RSA key size of local actors: 2048 (default, as Mastodon); tests may use 1024
 
 	// Delivery tuning; zero values give the production behaviour.
 	Backoff      func(attempt int) time.Duration // wait after the n-th failure
@@ -83,6 +86,9 @@ func New(o Options) (*Server, error) {
 	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" || base.Path != "" {
 		return nil, fmt.Errorf("federation: base URL must be http(s)://host[:port] without a path, got %q", o.BaseURL)
 	}
+	if len(o.Resolve) > 0 && !o.Insecure {
+		return nil, errors.New("federation: a resolver setting is for tests only: it needs Insecure")
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -93,7 +99,7 @@ func New(o Options) (*Server, error) {
 		o.Version = "dev"
 	}
 	s := &Server{db: o.DB, base: base, baseStr: base.String(), insecure: o.Insecure, log: o.Logger,
-		forum: o.Forum, news: o.News, polls: o.Polls, version: o.Version, now: o.Now, client: newClient(o.Insecure),
+		forum: o.Forum, news: o.News, polls: o.Polls, version: o.Version, now: o.Now, client: newClient(o.Insecure, o.Resolve),
 		keys: keyring{keys: map[string]*rsa.PrivateKey{}, public: map[string]string{}}, keyBits: o.KeyBits}
 	if s.keyBits < 1024 {
 		s.keyBits = 2048

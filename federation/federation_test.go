@@ -2,7 +2,9 @@ package federation_test
 
 import (
 	"context"
+	"net"
 	"strconv"
+	"strings"
 	"testing"
 
 	"plaza/core"
@@ -168,3 +170,38 @@ func TestTwoInstances(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestNamedHostsWithPorts: two Plaza servers whose base URLs carry a
+// host name and a port (http://a.test:PORT), reached through the
+// test-only resolver, follow and post to each other.
+func TestNamedHostsWithPorts(t *testing.T) {
+	t.Parallel()
+	coretest.EachDB(t, func(t *testing.T, dbA *store.DB) {
+		ctx := context.Background()
+		lnA, err := net.Listen("tcp", "127.0.0.1:0")
+		must(t, err)
+		lnB, err := net.Listen("tcp", "127.0.0.1:0")
+		must(t, err)
+		resolve := map[string]string{"a.test": "127.0.0.1", "b.test": "127.0.0.1"}
+		baseA := "http://a.test:" + strconv.Itoa(lnA.Addr().(*net.TCPAddr).Port)
+		baseB := "http://b.test:" + strconv.Itoa(lnB.Addr().(*net.TCPAddr).Port)
+		a := newInstance(t, dbA, baseA, instOpts{listener: lnA, resolve: resolve})
+		b := newInstance(t, coretest.OpenDB(t, dbA.Kind), baseB, instOpts{listener: lnB, resolve: resolve})
+		alice := a.user("alice")
+		general := a.publicCategory(alice, a.space("pub", true, alice), "general")
+		bob := b.user("bob")
+		team := b.space("team", false, bob)
+		followed, err := b.fed.Follow(ctx, bob, team.ID, "general@"+strings.TrimPrefix(baseA, "http://"))
+		must(t, err)
+		eventually(t, "A accepts the follow", func() bool {
+			ok, err := b.fed.FollowAccepted(ctx, bob, followed.ActorID)
+			return err == nil && ok
+		})
+		_, err = a.forum.CreateTopic(ctx, alice, general.ContainerID, forum.NewTopic{Title: "Named hosts", Body: "<p>hi</p>"})
+		must(t, err)
+		eventually(t, "the topic reaches B", func() bool {
+			ts, err := b.forum.Topics(ctx, bob, followed.CategoryID, 0)
+			return err == nil && len(ts) == 1 && ts[0].Author.Handle == "alice@"+strings.TrimPrefix(baseA, "http://")
+		})
+	})
+}

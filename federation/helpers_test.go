@@ -47,6 +47,7 @@ type instOpts struct {
 	now      func() time.Time // the instance's clock (default time.Now)
 	timeout  time.Duration    // DeliveryTimeout
 	perHost  int              // DeliveriesPerHost
+	resolve  map[string]string
 }
 
 func fastBackoff(int) time.Duration { return 100 * time.Millisecond }
@@ -76,7 +77,7 @@ func newInstance(t *testing.T, db *store.DB, base string, o instOpts) *instance 
 		polls: poll.New(db, nil), accts: account.New(db, nil), spaces: space.New(db, nil)}
 	in.fed, err = federation.New(federation.Options{DB: db, BaseURL: base, Insecure: true, Logger: coretest.Logger(t),
 		Forum: in.forum, News: in.news, Polls: in.polls, KeyBits: 1024, Backoff: fastBackoff, PollInterval: 50 * time.Millisecond, WorkerID: o.workerID, Now: o.now,
-		DeliveryTimeout: o.timeout, DeliveriesPerHost: o.perHost})
+		DeliveryTimeout: o.timeout, DeliveriesPerHost: o.perHost, Resolve: o.resolve})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ type Config struct {
 	JitsiJWTSecret     string
 	JitsiAppID         string
 	FederationInsecure bool
+	FederationResolve  string // "host=ip,…": tests only
 	LogLevel           string
 }
 
@@ -53,6 +54,24 @@ func (c *Config) register(fs *flag.FlagSet, getenv func(string) string) {
 	insecure, _ := strconv.ParseBool(getenv("PLAZA_FEDERATION_INSECURE"))
 	fs.BoolVar(&c.FederationInsecure, "federation-insecure", insecure,
 		"allow http:// and loopback federation peers, for tests only ($PLAZA_FEDERATION_INSECURE)")
+	str(&c.FederationResolve, "federation-resolve", "PLAZA_FEDERATION_RESOLVE", "",
+		"host=ip[,host=ip…]: reach these federation peers at these addresses, for tests only (needs --federation-insecure)")
+}
+
+// federationResolve reads FederationResolve ("gts.test=127.0.0.2,…").
+func (c *Config) federationResolve() (map[string]string, error) {
+	if c.FederationResolve == "" {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, kv := range strings.Split(c.FederationResolve, ",") {
+		host, ip, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok || host == "" || net.ParseIP(ip) == nil {
+			return nil, fmt.Errorf("federation resolve %q: want host=ip[,host=ip…]", kv)
+		}
+		m[strings.ToLower(host)] = ip
+	}
+	return m, nil
 }
 
 func (c *Config) validate() error {
@@ -81,6 +100,12 @@ func (c *Config) validate() error {
 		if _, err := blob.ParseS3URL(c.BlobURL); err != nil {
 			return err
 		}
+	}
+	if _, err := c.federationResolve(); err != nil {
+		return err
+	}
+	if c.FederationResolve != "" && !c.FederationInsecure {
+		return fmt.Errorf("federation resolve: for tests only, it needs --federation-insecure")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -58,8 +58,12 @@ func davProbe(svc *services, ui http.Handler) http.Handler {
 // mountFederation serves ActivityPub, WebFinger and NodeInfo, and returns
 // the server whose delivery queue serve runs.
 func mountFederation(mux *http.ServeMux, svc *services) (*federation.Server, error) {
+	resolve, err := svc.cfg.federationResolve()
+	if err != nil {
+		return nil, err
+	}
 	fed, err := federation.New(federation.Options{
-		DB: svc.db, BaseURL: svc.cfg.BaseURL, Insecure: svc.cfg.FederationInsecure, Logger: svc.log,
+		DB: svc.db, BaseURL: svc.cfg.BaseURL, Insecure: svc.cfg.FederationInsecure, Resolve: resolve, Logger: svc.log,
 		Forum: svc.forum, News: svc.news, Polls: svc.polls, Version: version,
 		// Stable across restarts (a restarted server takes its claims back
 		// at once), distinct between processes on one host (their addresses).
