@@ -153,6 +153,35 @@ type model struct {
 	folders []*mFolder
 	files   []*mFile
 	events  []*mEvent
+	boxes   []*mBox // wiki and links folders
+}
+
+// mBox is a wiki or links folder with its pages or links.
+type mBox struct {
+	kind    string // wiki or links
+	space   *mSpace
+	cont    *mCont
+	entries []mEntry
+}
+
+type mEntry struct {
+	id     int64
+	author *mUser
+}
+
+// paths of a box's listing and of one entry, over the API.
+func (b *mBox) listPath() string {
+	if b.kind == "wiki" {
+		return fmt.Sprintf("/api/v1/wiki/folders/%d/pages", b.cont.id)
+	}
+	return fmt.Sprintf("/api/v1/linkfolders/%d/links", b.cont.id)
+}
+
+func (b *mBox) entryPath(id int64) string {
+	if b.kind == "wiki" {
+		return fmt.Sprintf("/api/v1/wiki/pages/%d", id)
+	}
+	return fmt.Sprintf("/api/v1/links/%d", id)
 }
 
 func (m *model) member(u *mUser, s *mSpace) bool {
@@ -406,15 +435,72 @@ func runACLModel(t *testing.T, d store.Dialect, seed uint64, binds map[int]int) 
 		f.id = contID(`SELECT n.id FROM file_nodes n JOIN containers c ON c.id = n.container_id
 			WHERE n.name = ? AND c.space_id = ?`, f.name, f.space.id)
 	}
+	// Wiki and links folders, with a page or link by their maker and one
+	// by another member where the members' level lets them add.
+	apiID := func(u *mUser, path, body string) int64 {
+		t.Helper()
+		code, b := do(u, "POST", path, body, "Content-Type", "application/json")
+		var v struct {
+			ID int64 `json:"id"`
+		}
+		if code != 201 || json.Unmarshal([]byte(b), &v) != nil || v.ID == 0 {
+			t.Fatalf("set-up: %s POST %s: %d %s", u.login, path, code, b)
+		}
+		return v.ID
+	}
+	for _, s := range m.spaces {
+		var in []*mUser
+		for _, u := range m.users[1:] {
+			if m.member(u, s) {
+				in = append(in, u)
+			}
+		}
+		for _, u := range in {
+			for _, kind := range []string{"wiki", "links"} {
+				lv := []string{"read", "limited", "write"}[rng.IntN(3)]
+				b := &mBox{kind: kind, space: s, cont: &mCont{space: s}}
+				b.cont.id = apiID(u, fmt.Sprintf("/api/v1/spaces/%d/%s/folders", s.id, kind), `{"name":"`+kind+"-"+u.login+`","members":"`+lv+`"}`)
+				var owner *int64
+				if err := db.NewRaw(`SELECT owner_id FROM containers WHERE id = ?`, b.cont.id).Scan(ctx, &owner); err != nil {
+					t.Fatal(err)
+				}
+				if owner != nil && *owner == u.id {
+					b.cont.owner = u
+				}
+				gs, err := acl.Grants(ctx, db, b.cont.id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b.cont.grants = gs
+				writers := []*mUser{u}
+				if v := in[rng.IntN(len(in))]; v != u && acl.Allows(m.level(v, b.cont), true, acl.PrivBind) {
+					writers = append(writers, v)
+				}
+				for _, w := range writers {
+					body := `{"title":"plazamodel ` + w.login + `","body":"x"}`
+					if kind == "links" {
+						body = `{"url":"https://example.org/` + w.login + `"}`
+					}
+					b.entries = append(b.entries, mEntry{id: apiID(w, b.listPath(), body), author: w})
+				}
+				m.boxes = append(m.boxes, b)
+			}
+		}
+	}
 	// Grants: folders and personal calendars get random ones.
+	for _, b := range m.boxes {
+		if rng.IntN(2) == 0 {
+			randomGrants(b.cont)
+		}
+	}
 	for _, dir := range m.folders {
 		if rng.IntN(3) > 0 {
 			randomGrants(dir.cont)
 		}
 	}
-	for _, c := range m.persons {
+	for _, u := range m.users { // in order: the seed alone decides
 		if rng.IntN(2) == 0 {
-			randomGrants(c.cont)
+			randomGrants(m.persons[u].cont)
 		}
 	}
 	// BINDs: people try to bind events they can address into their own
@@ -606,6 +692,47 @@ func runACLModel(t *testing.T, d store.Dialect, seed uint64, binds map[int]int) 
 			}
 			if code, _ := do(u, "PUT", path, "plazamodel "+f.name); code != wantPut {
 				fail("%s PUT %s: %d, model %d (level %s)", u.login, path, code, wantPut, l)
+			}
+		}
+		// Wiki pages and links over the API: each entry, each listing.
+		for _, b := range m.boxes {
+			cases.Add(1)
+			code, body := do(u, "GET", b.listPath(), "")
+			if m.level(u, b.cont) < acl.Read {
+				if code != http.StatusNotFound {
+					fail("%s GET %s: %d, model 404", u.login, b.listPath(), code)
+				}
+			} else {
+				var got, want []int64
+				var v map[string][]struct {
+					ID int64 `json:"id"`
+				}
+				json.Unmarshal([]byte(body), &v) //nolint:errcheck // compared below
+				for _, l := range v {
+					for _, e := range l {
+						got = append(got, e.ID)
+					}
+				}
+				for _, e := range b.entries {
+					if m.itemLevel(u, b.cont, e.author) >= acl.Read {
+						want = append(want, e.id)
+					}
+				}
+				slices.Sort(got)
+				slices.Sort(want)
+				if code != 200 || !slices.Equal(got, want) {
+					fail("%s GET %s: %d %v, model %v", u.login, b.listPath(), code, got, want)
+				}
+			}
+			for _, e := range b.entries {
+				cases.Add(1)
+				want := http.StatusOK
+				if m.itemLevel(u, b.cont, e.author) < acl.Read {
+					want = http.StatusNotFound
+				}
+				if code, _ := do(u, "GET", b.entryPath(e.id), ""); code != want {
+					fail("%s GET %s: %d, model %d", u.login, b.entryPath(e.id), code, want)
+				}
 			}
 		}
 		// Pages: each file's download in the web UI, with a session.
