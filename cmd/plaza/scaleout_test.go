@@ -6,7 +6,9 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -28,6 +30,8 @@ import (
 	"github.com/coder/websocket"
 	"github.com/go-fed/httpsig"
 
+	"plaza/core/blob"
+	"plaza/core/blob/s3"
 	"plaza/core/coretest"
 )
 
@@ -38,6 +42,7 @@ import (
 type cluster struct {
 	t     *testing.T
 	in    *instance
+	s3    blob.S3Options
 	url   string // the balancer: every process's base URL
 	procs []*exec.Cmd
 	names []string
@@ -62,7 +67,7 @@ func startCluster(t *testing.T, n int) *cluster {
 	}
 	s3 := coretest.S3(t)
 	lb := freePort(t)
-	c := &cluster{t: t, url: "http://" + lb}
+	c := &cluster{t: t, url: "http://" + lb, s3: s3}
 	c.in = &instance{t: t, env: []string{"PATH=" + os.Getenv("PATH"),
 		"PLAZA_DATABASE_URL=" + coretest.FreshPostgresURL(t),
 		"PLAZA_BLOB_URL=s3://" + s3.Bucket + "/plaza?endpoint=http://" + s3.Endpoint + "&region=" + s3.Region,
@@ -243,6 +248,7 @@ func TestScaleOut(t *testing.T) {
 	t.Run("chat", func(t *testing.T) { scaleChat(t, c) })
 	t.Run("federation", func(t *testing.T) { scaleFederation(t, c) })
 	t.Run("kill", func(t *testing.T) { scaleKill(t, c) })
+	t.Run("backup", func(t *testing.T) { scaleBackup(t, c) })
 }
 
 func scaleFiles(t *testing.T, c *cluster) {
@@ -503,4 +509,36 @@ func scaleKill(t *testing.T, c *cluster) {
 		}
 	}
 	t.Logf("%d of %d writes acknowledged around the kill (%d by the killed process), all read back", len(acked), n, byVictim.Load())
+}
+
+// scaleBackup backs up the cluster's database and bucket with the
+// command, and restores it into an empty database and another bucket.
+func scaleBackup(t *testing.T, c *cluster) {
+	file := filepath.Join(t.TempDir(), "plaza.tar.gz")
+	if r := c.in.run("", "backup", file); r.code != 0 || !strings.Contains(r.stdout, "backup written") {
+		t.Fatalf("backup: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	to := &instance{t: t, env: []string{"PATH=" + os.Getenv("PATH"), "PLAZA_DATA=" + t.TempDir(),
+		"PLAZA_DATABASE_URL=" + coretest.FreshPostgresURL(t),
+		"PLAZA_BLOB_URL=s3://restored?endpoint=http://" + c.s3.Endpoint + "&region=" + c.s3.Region,
+		"AWS_ACCESS_KEY_ID=" + c.s3.AccessKey, "AWS_SECRET_ACCESS_KEY=" + c.s3.SecretKey}}
+	if r := to.run("", "restore", file); r.code != 0 {
+		t.Fatalf("restore: %d %s", r.code, r.stderr)
+	}
+	// The current content of report.txt is in the other bucket.
+	o := c.s3
+	o.Bucket = "restored"
+	back, err := s3.New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte("third draft"))
+	f, err := back.Open(context.Background(), hex.EncodeToString(sum[:]))
+	if err != nil {
+		t.Fatalf("restored content: %v", err)
+	}
+	defer f.Close()
+	if b, _ := io.ReadAll(f); string(b) != "third draft" {
+		t.Errorf("restored content %q", b)
+	}
 }
