@@ -188,6 +188,8 @@ type crawler struct {
 	seen     map[string]bool
 	expanded map[string]int
 	checked  int
+	// pages are the HTML pages met, one per shape.
+	pages []string
 }
 
 var (
@@ -240,6 +242,9 @@ func (c *crawler) crawl(starts ...string) {
 		}
 		if c.expanded[shape(final)] >= 3 {
 			continue
+		}
+		if c.expanded[shape(final)] == 0 {
+			c.pages = append(c.pages, final.String())
 		}
 		c.expanded[shape(final)]++
 		for _, m := range linkAttr.FindAllStringSubmatch(string(body), -1) {
