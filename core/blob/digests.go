@@ -40,6 +40,7 @@ func (s *Store) Digests(ctx context.Context, hashes ...string) (map[string]Diges
 		if err != nil {
 			return nil, store.Translate(err)
 		}
+		fresh := map[string]Digests{}
 		for _, r := range rows {
 			d := Digests{SHA1: r.SHA1, MD5: r.MD5}
 			if d.SHA1 == "" || d.MD5 == "" {
@@ -49,8 +50,23 @@ func (s *Store) Digests(ctx context.Context, hashes ...string) (map[string]Diges
 					s.log.Warn("blob digests", "hash", r.Hash, "err", err)
 					continue
 				}
+				fresh[r.Hash] = d
 			}
 			out[r.Hash] = d
+		}
+		if len(fresh) > 0 {
+			// one commit for the batch, not one per blob
+			err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				for h, d := range fresh {
+					if _, err := tx.NewRaw(`UPDATE blobs SET sha1 = ?, md5 = ? WHERE hash = ?`, d.SHA1, d.MD5, h).Exec(ctx); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
@@ -66,9 +82,7 @@ func (s *Store) computeDigests(ctx context.Context, hash string) (Digests, error
 	if _, err := io.Copy(io.MultiWriter(h1, h5), f); err != nil {
 		return Digests{}, fmt.Errorf("digests of blob %s: %w", hash, err)
 	}
-	d := Digests{SHA1: hex.EncodeToString(h1.Sum(nil)), MD5: hex.EncodeToString(h5.Sum(nil))}
-	_, err = s.db.NewRaw(`UPDATE blobs SET sha1 = ?, md5 = ? WHERE hash = ?`, d.SHA1, d.MD5, hash).Exec(ctx)
-	return d, store.Translate(err)
+	return Digests{SHA1: hex.EncodeToString(h1.Sum(nil)), MD5: hex.EncodeToString(h5.Sum(nil))}, nil
 }
 
 // digestCache keeps digests in memory: content never changes under its
