@@ -312,6 +312,11 @@ func TestChatWebSocket(t *testing.T) {
 		bob := mustDial(t, srv.URL, "team", "bob", "")
 		rita := mustDial(t, srv.URL, "team", "rita", "")
 		bob.waitOnline(2)
+		// The online list in pages, past the hello's.
+		bob.send(map[string]any{"type": "online", "offset": 1})
+		if p := bob.next("online"); p.Offset != 1 || p.Count != 2 || len(p.Online) != 1 {
+			t.Errorf("second page of the online list: %+v", p)
+		}
 
 		bob.send(sendFrame(conv.ID, "first"))
 		if m := rita.next("message").Message; m.Body != "first" || m.AuthorName != "Bob Builder" || m.ConversationID != conv.ID {

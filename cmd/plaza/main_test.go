@@ -116,6 +116,8 @@ func TestCommands(t *testing.T) {
 				{"", []string{"space", "member", "team", "bob", "--role", "king"}, false, "role must be admin or member"},
 				{"", []string{"space", "member", "team"}, false, "want 2 argument(s), got 1"},
 				{"", []string{"migrate"}, true, "database is up to date"},
+				{"", []string{"migrate", "--blob-url", "http://bucket"}, false, `blob URL "http://bucket": want s3://bucket`},
+				{"", []string{"migrate", "--blob-url", "s3://b?endpoint=ftp://x"}, false, "want http(s)://host[:port]"},
 				{"", []string{"frobnicate"}, false, `unknown command "frobnicate"`},
 				{"", []string{}, false, ""},
 				{"", []string{"serve", "--addr", "nonsense"}, false, `listen address "nonsense"`},
