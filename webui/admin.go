@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"plaza/core"
+	"plaza/core/account"
 	"plaza/core/admin"
 	"plaza/core/invite"
 	"plaza/core/mail"
@@ -26,6 +27,7 @@ type AdminOptions struct {
 	Notify      *notify.Service
 	Proposals   *proposal.Service // nil: no event proposals
 	Mail        *mail.Queue
+	Resets      *account.Resets // nil: no password reset by mail
 	// Backup writes a full backup (backup.Write); nil: no download.
 	Backup func(ctx context.Context, w io.Writer) error
 	// Directory returns the container id of a space's contact directory

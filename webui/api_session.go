@@ -1,14 +1,19 @@
 package webui
 
 import (
+	"errors"
 	"net/http"
-	"plaza/core/account"
 	"time"
+
+	"plaza/core/account"
 )
 
 type loginRequest struct {
 	Login    string `json:"login"`
 	Password string `json:"password"`
+	// Code is the one-time (or recovery) code of an account with a
+	// second factor.
+	Code string `json:"code,omitempty"`
 }
 
 type sessionResponse struct {
@@ -25,7 +30,15 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	who, err := s.Accounts.Authenticate(r.Context(), req.Login, req.Password)
+	who, chal, err := s.checkCredentials(r.Context(), r, req.Login, req.Password)
+	if errors.Is(err, account.ErrCodeRequired) {
+		if req.Code == "" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="Plaza", charset="UTF-8"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "a one-time code is required", "code_required": true})
+			return
+		}
+		who, err = s.Accounts.Answer(r.Context(), chal, req.Code)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

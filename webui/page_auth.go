@@ -27,7 +27,7 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.page(r, "login.title")
-	v.Data = map[string]any{"Next": safeNext(r.URL.Query().Get("next")), "Error": ""}
+	v.Data = map[string]any{"Next": safeNext(r.URL.Query().Get("next")), "Error": "", "Reset": r.URL.Query().Get("reset") == "1"}
 	s.render(w, r, http.StatusOK, "login", v)
 }
 
@@ -47,24 +47,28 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// checkCredentials authenticates with login throttling by login name and
-// by client address.
-func (s *server) checkCredentials(ctx context.Context, r *http.Request, login, password string) (core.Subject, error) {
+// checkCredentials signs in (account.SignIn) with login throttling by
+// login name and by client address. For an account with a second factor
+// it returns account.ErrCodeRequired and the challenge to answer.
+func (s *server) checkCredentials(ctx context.Context, r *http.Request, login, password string) (core.Subject, string, error) {
 	keys := []string{"login:" + login, "ip:" + clientIP(r)}
 	if err := s.Accounts.CheckThrottle(ctx, keys...); err != nil {
-		return core.Subject{}, err
+		return core.Subject{}, "", err
 	}
-	who, err := s.Accounts.Authenticate(ctx, login, password)
+	who, chal, err := s.Accounts.SignIn(ctx, login, password)
+	if errors.Is(err, account.ErrCodeRequired) {
+		return who, chal, err
+	}
 	if errors.Is(err, core.ErrUnauthenticated) {
 		if rerr := s.Accounts.RecordFailure(ctx, keys...); rerr != nil {
-			return who, rerr
+			return who, "", rerr
 		}
-		return who, err
+		return who, "", err
 	}
 	if err != nil {
-		return who, err
+		return who, "", err
 	}
-	return who, s.Accounts.ClearFailures(ctx, "login:"+login)
+	return who, "", s.Accounts.ClearFailures(ctx, "login:"+login)
 }
 
 func (s *server) startSession(w http.ResponseWriter, r *http.Request, who core.Subject) (*account.Session, error) {
@@ -86,7 +90,14 @@ func (s *server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := safeNext(r.PostForm.Get("next"))
-	who, err := s.checkCredentials(r.Context(), r, strings.TrimSpace(r.PostForm.Get("login")), r.PostForm.Get("password"))
+	who, chal, err := s.checkCredentials(r.Context(), r, strings.TrimSpace(r.PostForm.Get("login")), r.PostForm.Get("password"))
+	if errors.Is(err, account.ErrCodeRequired) {
+		// The password was right; the second step asks for the code.
+		v := s.page(r, "login.title")
+		v.Data = map[string]any{"Next": next, "Error": "", "Challenge": chal}
+		s.render(w, r, http.StatusOK, "login", v)
+		return
+	}
 	if err != nil {
 		status, key := http.StatusUnauthorized, "login.failed"
 		if errors.Is(err, account.ErrThrottled) {

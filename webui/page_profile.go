@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"plaza/core"
 	"plaza/core/account"
 )
 
@@ -32,15 +33,29 @@ func (s *server) profilePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.renderProfile(w, r, who, http.StatusOK, map[string]any{"Saved": r.URL.Query().Get("saved") == "1",
+		"PasswordChanged": r.URL.Query().Get("password") == "1"})
+}
+
+// renderProfile shows the profile page with the account's security
+// settings (page_account.go) and the extra data of an action just done.
+func (s *server) renderProfile(w http.ResponseWriter, r *http.Request, who core.Subject, status int, extra map[string]any) {
 	v := s.page(r, "profile.title")
 	p, err := s.Accounts.ProfileOf(r.Context(), who.AccountID)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	v.Data = map[string]any{"Profile": p, "Saved": r.URL.Query().Get("saved") == "1",
-		"Zones": zones(p.Timezone), "Notify": s.Notify != nil}
-	s.render(w, r, http.StatusOK, "profile", v)
+	data := map[string]any{"Profile": p, "Zones": zones(p.Timezone), "Notify": s.Notify != nil}
+	if err := s.securityData(r, who, data); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	for k, x := range extra {
+		data[k] = x
+	}
+	v.Data = data
+	s.render(w, r, status, "profile", v)
 }
 
 func (s *server) profileSubmit(w http.ResponseWriter, r *http.Request) {

@@ -103,6 +103,7 @@ func New(o Options) (http.Handler, error) {
 	s.adminRoutes(mux)
 	s.contentRoutes(mux)
 	s.agendaRoutes(mux)
+	s.accountRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, core.ErrNotFound)
 	})
@@ -267,6 +268,8 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, core.ErrUnauthenticated):
 		status, msg = http.StatusUnauthorized, "authentication required"
 		w.Header().Set("WWW-Authenticate", `Basic realm="Plaza", charset="UTF-8"`)
+	case errors.Is(err, account.ErrThrottled):
+		status, msg = http.StatusTooManyRequests, "too many attempts, try again later"
 	case errors.Is(err, core.ErrNotFound):
 		status, msg = http.StatusNotFound, "not found"
 	case errors.Is(err, core.ErrForbidden):

@@ -186,3 +186,55 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	l.UnmarshalText([]byte(level)) //nolint:errcheck // validated already
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
+
+// cmdUserAppPassword makes an app password for scripts and DAV clients
+// and prints it (the only time it is shown); --list lists them and
+// --revoke ID revokes one.
+func cmdUserAppPassword(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet("plaza user app-password LOGIN [--name N] | --list | --revoke ID")
+	name := fs.String("name", "", "what the password is for (default: script)")
+	list := fs.Bool("list", false, "list the account's app passwords")
+	revoke := fs.Int64("revoke", 0, "revoke the app password with this id")
+	svc, pos, err := setup(ctx, e, fs, args, 1)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	a, err := svc.accounts.ByLogin(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	switch {
+	case *list && *revoke != 0:
+		return errors.New("--list and --revoke exclude each other")
+	case *list:
+		aps, err := svc.accounts.AppPasswords(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		for _, ap := range aps {
+			used := "never used"
+			if ap.LastUsedAt != nil {
+				used = "last used " + ap.LastUsedAt.UTC().Format("2006-01-02 15:04")
+			}
+			fmt.Fprintf(e.stdout, "%d\t%s\tcreated %s\t%s\n", ap.ID, ap.Label, ap.CreatedAt.UTC().Format("2006-01-02 15:04"), used)
+		}
+		return nil
+	case *revoke != 0:
+		if err := svc.accounts.RevokeAppPassword(ctx, a.ID, *revoke); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "app password %d of %s revoked\n", *revoke, a.Login)
+		return nil
+	}
+	label := *name
+	if label == "" {
+		label = "script"
+	}
+	pw, _, err := svc.accounts.CreateAppPassword(ctx, a.ID, label)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, pw)
+	return nil
+}

@@ -9,6 +9,7 @@ import (
 
 	"plaza/cmd/plaza/icalarm"
 	"plaza/cmd/plaza/smtpmail"
+	"plaza/core/account"
 	"plaza/core/admin"
 	"plaza/core/backup"
 	"plaza/core/invite"
@@ -24,6 +25,7 @@ import (
 // notifications).
 type mailServices struct {
 	queue       *mail.Queue
+	resets      *account.Resets
 	invites     *invite.Service
 	admin       *admin.Service
 	newsletters *newsletter.Service
@@ -63,6 +65,8 @@ func newMailServices(svc *services) (*mailServices, error) {
 	}
 	m := &mailServices{queue: mail.New(svc.db, mail.Options{From: from, Transport: tr, Blobs: svc.blobs, Logger: svc.log})}
 	platform := admin.New(svc.db, admin.Options{Settings: svc.settings}).PlatformName
+	m.resets = account.NewResets(svc.accounts, account.ResetOptions{Queue: m.queue, Templates: tpl,
+		BaseURL: svc.cfg.BaseURL, Platform: platform})
 	m.invites = invite.New(svc.db, invite.Options{Accounts: svc.accounts, Spaces: svc.spaces, Queue: m.queue,
 		Templates: tpl, BaseURL: svc.cfg.BaseURL, Platform: platform})
 	m.admin = admin.New(svc.db, admin.Options{Accounts: svc.accounts, Spaces: svc.spaces, Invites: m.invites,
@@ -108,6 +112,7 @@ func (m *mailServices) run(ctx context.Context, svc *services) {
 // webui is what the web UI needs of them.
 func (m *mailServices) webui(svc *services) webui.AdminOptions {
 	return webui.AdminOptions{Admin: m.admin, Invites: m.invites, Newsletters: m.newsletters, Notify: m.notify, Mail: m.queue,
+		Resets: m.resets,
 		Proposals: m.proposals,
 		Backup: func(ctx context.Context, w io.Writer) error {
 			_, err := backup.Write(ctx, svc.db, svc.blobs, w)

@@ -4,6 +4,7 @@
 //	plaza serve
 //	plaza migrate
 //	plaza user add LOGIN [--email E] [--name N] [--admin] [--guest]   # password on stdin
+//	plaza user app-password LOGIN [--name N] | --list | --revoke ID
 //	plaza space add SLUG [--name N] [--public]
 //	plaza space member SLUG LOGIN [--role admin|member]
 //	plaza backup FILE
@@ -29,6 +30,7 @@ const usage = `usage:
   plaza serve
   plaza migrate
   plaza user add LOGIN [--email E] [--name N] [--admin] [--guest]   (password on stdin)
+  plaza user app-password LOGIN [--name N] | --list | --revoke ID   (prints a new one)
   plaza space add SLUG [--name N] [--public]
   plaza space member SLUG LOGIN [--role admin|member]
   plaza backup FILE
@@ -80,8 +82,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		switch s, r := sub(); s {
 		case "add":
 			return cmdUserAdd(ctx, e, r)
+		case "app-password":
+			return cmdUserAppPassword(ctx, e, r)
 		default:
-			return fmt.Errorf("unknown command 'user %s': want 'user add'", s)
+			return fmt.Errorf("unknown command 'user %s': want 'user add' or 'user app-password'", s)
 		}
 	case "space":
 		switch s, r := sub(); s {

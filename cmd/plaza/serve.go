@@ -176,6 +176,9 @@ func maintainOnce(ctx context.Context, svc *services) {
 	if _, err := svc.accounts.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
 		svc.log.Warn("session purge", "err", err)
 	}
+	if err := svc.accounts.PurgeResets(ctx); err != nil && ctx.Err() == nil {
+		svc.log.Warn("password link purge", "err", err)
+	}
 	runFileMaintenance(ctx, svc)
 	if n, err := svc.content.Activity.Prune(ctx, time.Now().Add(-activityRetention)); err != nil && ctx.Err() == nil {
 		svc.log.Warn("activity prune", "err", err)

@@ -210,3 +210,19 @@ func expectOne(res interface{ RowsAffected() (int64, error) }, err error, what s
 	}
 	return nil
 }
+
+// MayManage returns ErrForbidden unless who may create, promote to,
+// demote from, deactivate or otherwise change an account of type target
+// (or give an account that type): only the owner manages administrators
+// (and itself); administrators manage users and guests.
+func MayManage(who core.Subject, target core.AccountType) error {
+	switch {
+	case who.Type == core.Owner:
+		return nil
+	case who.Type == core.Administrator && (target == core.User || target == core.Guest):
+		return nil
+	case who.Type == core.Administrator:
+		return fmt.Errorf("%w: only the owner manages administrators", core.ErrForbidden)
+	}
+	return fmt.Errorf("%w: platform administrators only", core.ErrForbidden)
+}

@@ -72,9 +72,15 @@ func (s *Service) RevokeAppPassword(ctx context.Context, accountID, id int64) er
 var dummyHash = sync.OnceValue(func() string { return secret.HashPassword("plaza-timing-equaliser") })
 
 // Authenticate checks a login and a password or app password and returns
-// the subject. Any failure is ErrUnauthenticated, with no hint of which
-// part was wrong.
+// the subject: HTTP Basic on DAV and the API. An account with a second
+// factor on is let in by its app passwords only. Any failure is
+// ErrUnauthenticated, with no hint of which part was wrong.
 func (s *Service) Authenticate(ctx context.Context, login, password string) (core.Subject, error) {
+	return s.authenticate(ctx, login, password, false)
+}
+
+// authenticate is Authenticate; web leaves the second factor to SignIn.
+func (s *Service) authenticate(ctx context.Context, login, password string, web bool) (core.Subject, error) {
 	fail := fmt.Errorf("%w: wrong login or password", core.ErrUnauthenticated)
 	if !loginRE.MatchString(login) {
 		// No account can have it (a NUL byte, say): fail like an unknown
@@ -105,6 +111,13 @@ func (s *Service) Authenticate(ctx context.Context, login, password string) (cor
 	}
 	if a.Disabled {
 		return core.Subject{}, fail
+	}
+	if !web {
+		if on, err := s.totpOn(ctx, a.ID); err != nil {
+			return core.Subject{}, err
+		} else if on {
+			return core.Subject{}, fail
+		}
 	}
 	return a.Subject(), nil
 }

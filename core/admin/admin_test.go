@@ -225,8 +225,11 @@ func TestUserAndSpaceAdministration(t *testing.T) {
 		if err := w.admin.ArchiveSpace(ctx, ann, sp.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if vis, _ := w.spaces.Visible(ctx, ann); len(vis) != 0 {
-			t.Errorf("archived space visible: %+v", vis)
+		if vis, _ := w.spaces.Visible(ctx, ann); len(vis) != 1 || vis[0].ArchivedAt == nil {
+			t.Errorf("archived space, seen by an administrator (read-only): %+v", vis)
+		}
+		if vis, _ := w.spaces.Visible(ctx, core.AnonymousSubject); len(vis) != 0 {
+			t.Errorf("archived public space visible to visitors: %+v", vis)
 		}
 		if err := w.admin.DeleteSpace(ctx, ann, sp.ID); err != nil {
 			t.Fatal(err)

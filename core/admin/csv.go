@@ -129,6 +129,10 @@ func (s *Service) ImportUsersCSV(ctx context.Context, who core.Subject, r io.Rea
 			rep.Rejected = append(rep.Rejected, Rejected{Line: line, Login: n.Login, Reason: reason(err)})
 			continue
 		}
+		if err := account.MayManage(who, n.Type); err != nil {
+			rep.Rejected = append(rep.Rejected, Rejected{Line: line, Login: n.Login, Reason: reason(err)})
+			continue
+		}
 		if first, dup := seen[n.Login]; dup {
 			rep.Rejected = append(rep.Rejected, Rejected{Line: line, Login: n.Login, Reason: "login repeated from line " + strconv.Itoa(first)})
 			continue

@@ -107,10 +107,11 @@ func (s *Service) UpdateSpace(ctx context.Context, who core.Subject, id int64, u
 	return s.o.Spaces.Get(ctx, id)
 }
 
-// ArchiveSpace archives a space (read-only, hidden from listings and
-// visitors) or brings it back (platform administrators).
+// ArchiveSpace archives a space (read-only for its members, hidden from
+// visitors and from people outside it) or brings it back (platform
+// administrators and the space's own administrators).
 func (s *Service) ArchiveSpace(ctx context.Context, who core.Subject, id int64, archived bool) error {
-	if err := requireAdmin(who); err != nil {
+	if err := s.requireSpaceAdmin(ctx, who, id); err != nil {
 		return err
 	}
 	q := s.db.NewUpdate().Model((*space.Space)(nil)).Where("id = ?", id)

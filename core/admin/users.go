@@ -99,6 +99,9 @@ func (s *Service) CreateUser(ctx context.Context, who core.Subject, n NewUser) (
 	if err := n.check(); err != nil {
 		return nil, "", err
 	}
+	if err := account.MayManage(who, n.Type); err != nil {
+		return nil, "", err
+	}
 	if n.Password != "" {
 		a, err := s.o.Accounts.Create(ctx, account.NewAccount{Login: n.Login, Email: n.Email, Name: n.Name, Type: n.Type, Password: n.Password})
 		return a, "", err
@@ -151,7 +154,8 @@ type UserUpdate struct {
 }
 
 // UpdateUser edits an account. The owner's type cannot change and no one
-// becomes owner; only the owner edits the owner; an account cannot
+// becomes owner; only the owner edits the owner and administrators
+// (account.MayManage), an administrator may still edit itself; an account cannot
 // deactivate or demote itself. A guest loses the space administrator
 // roles it held.
 func (s *Service) UpdateUser(ctx context.Context, who core.Subject, id int64, u UserUpdate) (*account.Account, error) {
@@ -164,6 +168,16 @@ func (s *Service) UpdateUser(ctx context.Context, who core.Subject, id int64, u 
 	}
 	if a.Type == core.Owner && who.Type != core.Owner {
 		return nil, fmt.Errorf("%w: only the owner edits the owner", core.ErrForbidden)
+	}
+	// Administrators are the owner's to promote, demote, deactivate or
+	// edit: a plain administrator manages users and guests only.
+	if err := account.MayManage(who, a.Type); err != nil && id != who.AccountID {
+		return nil, err
+	}
+	if u.Type != nil {
+		if err := account.MayManage(who, *u.Type); err != nil {
+			return nil, err
+		}
 	}
 	n := NewUser{Login: a.Login, Email: a.Email, Name: a.Name, Type: a.Type}
 	if n.Type == core.Owner {

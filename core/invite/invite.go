@@ -175,7 +175,7 @@ func (s *Service) Create(ctx context.Context, who core.Subject, n Spec) (string,
 
 func (s *Service) mayInvite(ctx context.Context, who core.Subject, sp *space.Space, n Spec) error {
 	if who.Type.PlatformAdmin() {
-		return nil
+		return account.MayManage(who, n.Type)
 	}
 	if who.IsAnonymous() || who.Type == core.Guest {
 		return fmt.Errorf("%w: you may not invite", core.ErrForbidden)

@@ -140,16 +140,17 @@ func (s *Service) BySlug(ctx context.Context, slug string) (*Space, error) {
 // Visible lists the spaces who may enter: those they belong to, public
 // ones, and all of them for a platform administrator. A guest sees only
 // the spaces they belong to (not public ones), so a guest removed from a
-// space no longer sees it.
+// space no longer sees it. An archived space stays visible (read-only)
+// to its members and platform administrators only.
 func (s *Service) Visible(ctx context.Context, who core.Subject) ([]Space, error) {
 	var out []Space
-	q := s.db.NewSelect().Model(&out).Where("archived_at IS NULL").Order("name", "id")
+	q := s.db.NewSelect().Model(&out).Order("name", "id")
 	if !who.Type.PlatformAdmin() {
 		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			if who.Type == core.Guest {
 				return q.Where("EXISTS (SELECT 1 FROM space_members m WHERE m.space_id = space.id AND m.account_id = ?)", who.AccountID)
 			}
-			q = q.Where("public")
+			q = q.Where("public AND archived_at IS NULL")
 			if !who.IsAnonymous() {
 				q = q.WhereOr("EXISTS (SELECT 1 FROM space_members m WHERE m.space_id = space.id AND m.account_id = ?)", who.AccountID)
 			}
