@@ -82,4 +82,3 @@ func (s *server) spaceArchiveSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/s/"+v.Space.Slug+"/members", http.StatusSeeOther)
 }
-

@@ -112,7 +112,7 @@ func (m *mailServices) run(ctx context.Context, svc *services) {
 // webui is what the web UI needs of them.
 func (m *mailServices) webui(svc *services) webui.AdminOptions {
 	return webui.AdminOptions{Admin: m.admin, Invites: m.invites, Newsletters: m.newsletters, Notify: m.notify, Mail: m.queue,
-		Resets: m.resets,
+		Resets:    m.resets,
 		Proposals: m.proposals,
 		Backup: func(ctx context.Context, w io.Writer) error {
 			_, err := backup.Write(ctx, svc.db, svc.blobs, w)

@@ -39,7 +39,7 @@ type totpRow struct {
 type recoveryCode struct {
 	bun.BaseModel `bun:"table:totp_recovery_codes"`
 
-	AccountID int64 `bun:",pk"`
+	AccountID int64  `bun:",pk"`
 	CodeHash  string `bun:",pk"`
 	UsedAt    *time.Time
 }
