@@ -60,6 +60,11 @@ func TestAppPasswordCommandAndDAV(t *testing.T) {
 				}
 			}
 
+			for _, args := range [][]string{{"space", "add", "team"}, {"space", "member", "team", "bob", "--role", "admin"}} {
+				if r := in.run("", args...); r.code != 0 {
+					t.Fatalf("%v: %s", args, r.stderr)
+				}
+			}
 			srv := in.serve()
 			url := srv.url + "/dav/files/bob/"
 			if got := propfind(t, url, "bob", pw); got != "207" {
@@ -77,6 +82,25 @@ func TestAppPasswordCommandAndDAV(t *testing.T) {
 			if got := propfind(t, url, "bob", pw); got != "207" {
 				t.Errorf("PROPFIND with the app password and TOTP on: %s", got)
 			}
+			// An archived space: still read over WebDAV, refused for writing.
+			doc := srv.url + "/dav/spaces/team/notes.txt"
+			if got := curlDAV(t, "PUT", doc, "bob", pw, "first"); got != "201" {
+				t.Fatalf("PUT in a live space: %s", got)
+			}
+			archiveSpace(t, srv.url, "bob", pw, true)
+			if got := curlDAV(t, "GET", doc, "bob", pw, ""); got != "200" {
+				t.Errorf("GET in an archived space: %s", got)
+			}
+			if got := propfind(t, srv.url+"/dav/spaces/team/", "bob", pw); got != "207" {
+				t.Errorf("PROPFIND in an archived space: %s", got)
+			}
+			if got := curlDAV(t, "PUT", doc, "bob", pw, "second"); got != "403" {
+				t.Errorf("PUT in an archived space: %s, want 403", got)
+			}
+			archiveSpace(t, srv.url, "bob", pw, false)
+			if got := curlDAV(t, "PUT", doc, "bob", pw, "third"); got != "204" {
+				t.Errorf("PUT after restoring: %s", got)
+			}
 			if r := in.run("", "user", "app-password", "bob", "--list"); !strings.Contains(r.stdout, "last used") {
 				t.Errorf("--list after use: %q", r.stdout)
 			}
@@ -88,6 +112,40 @@ func TestAppPasswordCommandAndDAV(t *testing.T) {
 				t.Errorf("PROPFIND with a revoked app password: %s", got)
 			}
 		})
+	}
+}
+
+// curlDAV sends one request with curl and returns its status.
+func curlDAV(t *testing.T, method, url, user, pass, body string) string {
+	t.Helper()
+	args := []string{"-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method, "-u", user + ":" + pass}
+	if body != "" {
+		args = append(args, "--data-binary", body, "-H", "Content-Type: text/plain")
+	}
+	out, err := exec.Command("curl", append(args, url)...).Output()
+	if err != nil {
+		t.Fatalf("curl: %v", err)
+	}
+	return string(out)
+}
+
+// archiveSpace archives or restores space 1 over the API.
+func archiveSpace(t *testing.T, base, user, pass string, on bool) {
+	t.Helper()
+	body := `{"archived":false}`
+	if on {
+		body = `{"archived":true}`
+	}
+	req, _ := http.NewRequest("POST", base+"/api/v1/admin/spaces/1/archive", strings.NewReader(body))
+	req.SetBasicAuth(user, pass)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 {
+		t.Fatalf("archive %v: %d", on, resp.StatusCode)
 	}
 }
 

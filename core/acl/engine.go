@@ -62,14 +62,14 @@ func AuthorSQL(who core.Subject, c string) (string, []any) {
 	if who.IsAnonymous() {
 		return "0", nil
 	}
-	return "(CASE WHEN " + moduleOnSQL(c) + " AND " + inSpaceSQL(who, c) + " THEN 1 ELSE 0 END)", memberArgs(who)
+	return "(CASE WHEN " + moduleOnSQL(c) + " AND " + liveSQL(c) + " AND " + inSpaceSQL(who, c) + " THEN 1 ELSE 0 END)", memberArgs(who)
 }
 
 // authorCounts reports whether the author rule applies to who in the
 // container: its module is on and who still belongs to its space.
 func (e *Engine) authorCounts(ctx context.Context, who core.Subject, containerID int64) (bool, error) {
 	var n int
-	err := e.db.NewRaw(`SELECT COUNT(*) FROM containers c WHERE c.id = ? AND `+moduleOnSQL("c")+` AND `+inSpaceSQL(who, "c"),
+	err := e.db.NewRaw(`SELECT COUNT(*) FROM containers c WHERE c.id = ? AND `+moduleOnSQL("c")+` AND `+liveSQL("c")+` AND `+inSpaceSQL(who, "c"),
 		append([]any{containerID}, memberArgs(who)...)...).Scan(ctx, &n)
 	return n > 0, store.Translate(err)
 }
@@ -222,6 +222,5 @@ func LevelSQL(who core.Subject, c, author string) (string, []any) {
 		"AND g.principal_kind = 'anonymous' AND s.public AND s.archived_at IS NULL AND ("+cond+")", anonArgs...)
 	b.WriteString("\n\t\tORDER BY 1 DESC LIMIT 1")
 
-	expr := fmt.Sprintf("(CASE WHEN %s THEN (%s) ELSE 0 END)", moduleOnSQL(c), b.String())
-	return expr, args
+	return archivedCap(c, b.String(), args)
 }

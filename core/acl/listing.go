@@ -33,6 +33,9 @@ func RequireMember(ctx context.Context, db bun.IDB, who core.Subject, spaceID in
 	if who.IsAnonymous() {
 		return fmt.Errorf("%w: sign in first", core.ErrUnauthenticated)
 	}
+	if err := RequireLive(ctx, db, spaceID); err != nil {
+		return err
+	}
 	var on, member int
 	err := db.NewRaw(`SELECT
 		(SELECT COUNT(*) FROM space_modules WHERE space_id = ? AND module = ? AND enabled),
