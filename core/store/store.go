@@ -278,6 +278,7 @@ func Tables() []string {
 		"ap_actors", "forum_categories", "forum_topics", "forum_posts", "forum_attachments", "forum_subscriptions", "news_articles", "polls", "poll_options", "poll_ballots", "poll_votes", "ap_keys", "ap_follows", "ap_deliveries", "ap_seen",
 		"mail_queue", "notify_prefs", "notify_digest", "invitations", "newsletters", "newsletter_attachments", "event_proposals", "notify_cursors", "notify_task_state",
 		"activity_events", "activity_feeds", "wiki_pages", "wiki_versions", "wiki_tags", "wiki_comments", "links", "link_tags", "link_attachments",
+		"password_resets", "account_totp", "totp_recovery_codes", "login_challenges",
 	}
 }
 
