@@ -37,14 +37,15 @@ func S3Binary(t testing.TB) string {
 
 // S3 starts an object store on a random loopback port, stopped when the
 // test ends, and returns the options of a bucket in it (created by
-// blob.NewS3).
+// s3.New). Object metadata goes to a sidecar directory rather than
+// extended attributes, which some temporary file systems lack.
 func S3(t testing.TB) blob.S3Options {
 	t.Helper()
 	addr := FreeAddr(t)
 	o := blob.S3Options{Endpoint: addr, Insecure: true, Region: "us-east-1", Bucket: "plaza-test",
 		AccessKey: "plazatest", SecretKey: "plazatestsecret"}
 	cmd := exec.Command(S3Binary(t), "--access", o.AccessKey, "--secret", o.SecretKey,
-		"--port", addr, "--quiet", "posix", t.TempDir())
+		"--port", addr, "--quiet", "posix", "--sidecar", t.TempDir(), t.TempDir())
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
