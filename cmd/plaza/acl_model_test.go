@@ -559,24 +559,29 @@ func runACLModel(t *testing.T, d store.Dialect, seed uint64, binds map[int]int) 
 	// Search needs the indexer: wait until the platform owner finds every
 	// file of the spaces.
 	searchFiles := func(u *mUser) ([]string, int) {
-		code, b := do(u, "GET", "/api/v1/search?q=plazamodel&module=files&limit=500", "")
-		var res struct {
-			Hits []struct {
-				Title string `json:"title"`
-			} `json:"hits"`
-		}
-		if code != 200 {
-			return nil, code
-		}
-		if err := json.Unmarshal([]byte(b), &res); err != nil {
-			t.Fatal(err)
-		}
 		var out []string
-		for _, h := range res.Hits {
-			out = append(out, h.Title)
+		for offset := 0; ; offset += 100 { // 100 hits a page at most
+			code, b := do(u, "GET", fmt.Sprintf("/api/v1/search?q=plazamodel&module=files&limit=100&offset=%d", offset), "")
+			var res struct {
+				Hits []struct {
+					Title string `json:"title"`
+				} `json:"hits"`
+			}
+			if code != 200 {
+				return nil, code
+			}
+			if err := json.Unmarshal([]byte(b), &res); err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range res.Hits {
+				out = append(out, h.Title)
+			}
+			if len(res.Hits) < 100 {
+				break
+			}
 		}
 		sort.Strings(out)
-		return out, code
+		return out, 200
 	}
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		got, _ := searchFiles(m.users[0])
@@ -584,7 +589,11 @@ func runACLModel(t *testing.T, d store.Dialect, seed uint64, binds map[int]int) 
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the indexer did not index the %d files: %v", len(m.files), got)
+			var want []string
+			for _, f := range m.files {
+				want = append(want, f.space.slug+"/"+f.name)
+			}
+			t.Fatalf("the indexer did not index the %d files %v: %v", len(m.files), want, got)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
