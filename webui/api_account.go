@@ -62,6 +62,31 @@ func (s *server) requireOwnCredentials(w http.ResponseWriter, r *http.Request) (
 	return who, true
 }
 
+// ownJSON is the preamble of a credentials request with a JSON body: the
+// subject (not over an app password) and the decoded body; false when it
+// has answered already.
+func ownJSON[T any](s *server, w http.ResponseWriter, r *http.Request) (core.Subject, T, bool) {
+	var req T
+	who, ok := s.requireOwnCredentials(w, r)
+	if !ok {
+		return who, req, false
+	}
+	if err := readJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return who, req, false
+	}
+	return who, req, true
+}
+
+// done answers 204, or err.
+func (s *server) done(w http.ResponseWriter, r *http.Request, err error) {
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func forbidden(reason string) error { return &forbiddenError{reason} }
 
 type forbiddenError struct{ reason string }
@@ -75,20 +100,10 @@ type passwordChange struct {
 }
 
 func (s *server) apiPasswordChange(w http.ResponseWriter, r *http.Request) {
-	who, ok := s.requireOwnCredentials(w, r)
-	if !ok {
-		return
+	who, req, ok := ownJSON[passwordChange](s, w, r)
+	if ok {
+		s.done(w, r, s.Accounts.ChangePassword(r.Context(), who.AccountID, req.Current, req.New))
 	}
-	var req passwordChange
-	if err := readJSON(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.Accounts.ChangePassword(r.Context(), who.AccountID, req.Current, req.New); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *server) apiAppPasswords(w http.ResponseWriter, r *http.Request) {
@@ -115,15 +130,10 @@ type newAppPassword struct {
 }
 
 func (s *server) apiAppPasswordCreate(w http.ResponseWriter, r *http.Request) {
-	who, ok := s.requireOwnCredentials(w, r)
-	if !ok {
-		return
-	}
-	var req struct {
+	who, req, ok := ownJSON[struct {
 		Label string `json:"label"`
-	}
-	if err := readJSON(w, r, &req); err != nil {
-		s.fail(w, r, err)
+	}](s, w, r)
+	if !ok {
 		return
 	}
 	pw, ap, err := s.Accounts.CreateAppPassword(r.Context(), who.AccountID, req.Label)
@@ -143,11 +153,7 @@ func (s *server) apiAppPasswordRevoke(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.Accounts.RevokeAppPassword(r.Context(), who.AccountID, id)
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.done(w, r, err)
 }
 
 func (s *server) apiTOTP(w http.ResponseWriter, r *http.Request) {
@@ -189,13 +195,8 @@ type codeRequest struct {
 }
 
 func (s *server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request) {
-	who, ok := s.requireOwnCredentials(w, r)
+	who, req, ok := ownJSON[codeRequest](s, w, r)
 	if !ok {
-		return
-	}
-	var req codeRequest
-	if err := readJSON(w, r, &req); err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	codes, err := s.Accounts.ConfirmTOTP(r.Context(), who.AccountID, req.Code)
@@ -207,20 +208,10 @@ func (s *server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) apiTOTPDisable(w http.ResponseWriter, r *http.Request) {
-	who, ok := s.requireOwnCredentials(w, r)
-	if !ok {
-		return
+	who, req, ok := ownJSON[codeRequest](s, w, r)
+	if ok {
+		s.done(w, r, s.Accounts.DisableTOTP(r.Context(), who.AccountID, req.Code))
 	}
-	var req codeRequest
-	if err := readJSON(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.Accounts.DisableTOTP(r.Context(), who.AccountID, req.Code); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *server) apiResetRequest(w http.ResponseWriter, r *http.Request) {
@@ -243,15 +234,11 @@ func (s *server) apiResetComplete(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Password string `json:"password"`
 	}
-	if err := readJSON(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+	err := readJSON(w, r, &req)
+	if err == nil {
+		_, err = s.Resets.Complete(r.Context(), r.PathValue("token"), req.Password)
 	}
-	if _, err := s.Resets.Complete(r.Context(), r.PathValue("token"), req.Password); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.done(w, r, err)
 }
 
 // qrDataURI draws an otpauth:// URI as a PNG data: URI for an img (the
