@@ -20,6 +20,9 @@ var (
 	ErrConflict        = errors.New("conflict")
 	ErrInvalid         = errors.New("invalid")
 	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrInsufficientStorage: the server's storage is full (no space
+	// left on the device, or a filesystem quota), not the caller's quota.
+	ErrInsufficientStorage = errors.New("insufficient storage")
 )
 
 // AccountType is the platform-wide kind of an account.

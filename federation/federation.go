@@ -198,6 +198,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusUnauthorized
 	case errors.Is(err, errRefusedAddress):
 		status = http.StatusUnprocessableEntity
+	case errors.Is(err, core.ErrInsufficientStorage):
+		status = http.StatusInsufficientStorage
 	}
 	msg := err.Error()
 	if status == http.StatusInternalServerError {

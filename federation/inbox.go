@@ -28,6 +28,11 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	defer func() { s.log.Debug("federation: inbox", "took", time.Since(start)) }()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	var mbe *http.MaxBytesError
+	if err != nil && !errors.As(err, &mbe) {
+		// Cut short, too slow, or the client went away: incomplete.
+		err = fail(http.StatusBadRequest, "request body: %v", err)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return

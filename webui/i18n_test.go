@@ -59,7 +59,7 @@ func TestTemplatesUseTheCatalogue(t *testing.T) {
 	dynamic = append(dynamic, "role.admin", "role.member", "priority.low", "priority.normal", "priority.high",
 		"status.todo", "status.in_progress", "status.to_validate", "status.done",
 		"login.failed", "login.throttled", "error.title", "error.internal", "error.not_found",
-		"error.forbidden", "error.invalid", "error.conflict")
+		"error.forbidden", "error.invalid", "error.conflict", "error.storage_full")
 	for _, w := range dashboardWidgets {
 		dynamic = append(dynamic, "widget."+w, "widget."+w+".empty")
 	}

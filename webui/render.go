@@ -243,6 +243,9 @@ func (s *server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		status, key = http.StatusBadRequest, "error.invalid"
 	case isErr(err, core.ErrConflict):
 		status, key = http.StatusConflict, "error.conflict"
+	case isErr(err, core.ErrInsufficientStorage):
+		status, key = http.StatusInsufficientStorage, "error.storage_full"
+		s.Logger.Warn("page failed: storage full", "method", r.Method, "path", r.URL.Path, "err", err)
 	default:
 		s.Logger.Error("page failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}

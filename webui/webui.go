@@ -280,6 +280,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, msg = http.StatusBadRequest, err.Error()
 	case errors.As(err, &mbe):
 		status, msg = http.StatusRequestEntityTooLarge, "request body too large"
+	case errors.Is(err, core.ErrInsufficientStorage):
+		status, msg = http.StatusInsufficientStorage, "insufficient storage on the server"
+		s.Logger.Warn("api request failed: storage full", "method", r.Method, "path", r.URL.Path, "err", err)
 	default:
 		s.Logger.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -127,6 +128,20 @@ func ValidHash(h string) bool {
 // is durable when Put returns, but unreferenced: the caller commits a row
 // that refers to it and calls Ref in the same transaction.
 func (s *Store) Put(ctx context.Context, r io.Reader) (Blob, error) {
+	b, err := s.put(ctx, r)
+	return b, storageFull(err)
+}
+
+// storageFull wraps a full disk or filesystem quota into
+// core.ErrInsufficientStorage, keeping the OS error.
+func storageFull(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("%w: %w", core.ErrInsufficientStorage, err)
+	}
+	return err
+}
+
+func (s *Store) put(ctx context.Context, r io.Reader) (Blob, error) {
 	tmp, err := os.CreateTemp(s.spool, "put-*")
 	if err != nil {
 		return Blob{}, err

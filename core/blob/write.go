@@ -72,18 +72,25 @@ func (s *Store) write(ctx context.Context, f *os.File, r io.Reader) ([]byte, int
 }
 
 // readChunk fills buf from r; io.EOF means the content ended within buf.
+// Any other error of r is kept as it is: a request body cut short reads
+// io.ErrUnexpectedEOF, which must fail the write, not end it (io.ReadFull
+// would report both cases alike).
 func readChunk(ctx context.Context, r io.Reader, buf []byte) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	n, err := io.ReadFull(r, buf)
-	if err == io.ErrUnexpectedEOF {
-		err = io.EOF
+	n := 0
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+		if err != nil {
+			if err == io.EOF && n == len(buf) {
+				err = nil
+			}
+			return n, err
+		}
 	}
-	if err == nil && ctx.Err() != nil {
-		err = ctx.Err()
-	}
-	return n, err
+	return n, ctx.Err()
 }
 
 // pipeline writes first (full) and the rest of r to f. This goroutine

@@ -4,9 +4,11 @@
 package davhttp
 
 import (
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -67,6 +69,13 @@ func Status(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, core.ErrInvalid):
 		return http.StatusBadRequest
+	case errors.Is(err, core.ErrInsufficientStorage):
+		return http.StatusInsufficientStorage
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, context.Canceled):
+		// The request body was cut short, or the client went away: the
+		// request is incomplete, never acknowledged (nobody may read the
+		// answer, but logs and metrics must not record a success).
+		return http.StatusBadRequest
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
@@ -82,6 +91,11 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, href s
 	status := Status(err)
 	if status == http.StatusUnauthorized {
 		Challenge(w)
+		return
+	}
+	if status == http.StatusInsufficientStorage {
+		log.Warn("dav request failed: storage full", "method", r.Method, "path", r.URL.Path, "err", err)
+		http.Error(w, "insufficient storage on the server", status)
 		return
 	}
 	if status >= 500 {

@@ -321,8 +321,6 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, href string, err 
 		writeCondition(w, http.StatusLocked, "no-conflicting-lock", nil)
 	case errors.Is(err, files.ErrOtherTree):
 		http.Error(w, err.Error(), http.StatusBadGateway)
-	case errors.Is(err, context.Canceled):
-		// The client went away; nothing to answer.
 	default:
 		davhttp.WriteError(w, r, h.log, href, err)
 	}

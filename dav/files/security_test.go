@@ -1,0 +1,89 @@
+package files_test
+
+import (
+	"bufio"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"plaza/core/coretest"
+	corefiles "plaza/core/files"
+	"plaza/core/store"
+)
+
+// rawRequest writes a request head announcing size bytes of body, then
+// only part of them, half-closes the connection and reads the answer.
+func (w *world) rawRequest(t *testing.T, method, path, login string, size int, part string) *http.Response {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(w.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	auth := base64.StdEncoding.EncodeToString([]byte(login + ":" + password))
+	fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n\r\n%s",
+		method, path, auth, size, part)
+	conn.(*net.TCPConn).CloseWrite()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("%s %s cut short: no answer: %v", method, path, err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// A body cut short is never acknowledged: the write is not stored and
+// the answer is a 4xx (issue 20, item 6).
+func TestTruncatedBody(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		for _, n := range []int{100, 300 << 10, 5 << 20} {
+			part := strings.Repeat("x", n/2)
+			resp := w.rawRequest(t, "PUT", fmt.Sprintf("/dav/files/alice/cut-%d.txt", n), "alice", n, part)
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("PUT of %d bytes cut at half: %d, want 400", n, resp.StatusCode)
+			}
+			w.expect(404, "alice", "GET", fmt.Sprintf("/dav/files/alice/cut-%d.txt", n), nil, "")
+		}
+		resp := w.rawRequest(t, "PROPFIND", "/dav/files/alice/", "alice", 400, `<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop>`)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("PROPFIND with a cut body: %d, want 400", resp.StatusCode)
+		}
+	})
+}
+
+// smallDisk mounts a tmpfs of size bytes on a fresh folder, unmounted at
+// cleanup. Mounting needs root, which CI has.
+func smallDisk(t *testing.T, size string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a small tmpfs needs root (CI runs as root)")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Fatalf("mount tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	return dir
+}
+
+// A full disk answers 507 Insufficient Storage and stores nothing.
+func TestFullDisk(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := newWorldIn(t, db, filepath.Join(smallDisk(t, "1m"), "blobs"), corefiles.Options{})
+		w.expect(201, "alice", "PUT", "/dav/files/alice/small.txt", nil, "fits")
+		_, b := w.expect(507, "alice", "PUT", "/dav/files/alice/big.bin", nil, strings.Repeat("x", 3<<20))
+		if strings.Contains(b, "internal") {
+			t.Errorf("507 body %q", b)
+		}
+		w.expect(404, "alice", "GET", "/dav/files/alice/big.bin", nil, "")
+		w.expect(200, "alice", "GET", "/dav/files/alice/small.txt", nil, "")
+	})
+}
