@@ -71,13 +71,7 @@ func serve(ctx context.Context, svc *services, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           logRequests(svc.log, m.instrument(h)),
-		ReadHeaderTimeout: 20 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(svc.log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	srv := httpServer(ctx, svc.log, m, h, defaultBodyPolicy())
 	go maintain(ctx, svc)
 	go svc.indexer.Run(ctx, 2*time.Second) // search index and activity feed
 	go svc.mail.run(ctx, svc)              // mail queue and notification digests
@@ -112,6 +106,20 @@ func serve(ctx context.Context, svc *services, ln net.Listener) error {
 	<-fedDone
 	svc.log.Info("stopped")
 	return nil
+}
+
+// httpServer serves h, logged and counted in m, with the limits every
+// request gets: headers within 20 s, bodies paced and bounded by p (see
+// limitBodies).
+func httpServer(ctx context.Context, log *slog.Logger, m *metrics, h http.Handler, p bodyPolicy) *http.Server {
+	return &http.Server{
+		Handler:           logRequests(log, m.instrument(limitBodies(p, h))),
+		ReadHeaderTimeout: 20 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
 }
 
 func routes(svc *services, m *metrics) (http.Handler, *federation.Server, error) {
