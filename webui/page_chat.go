@@ -2,7 +2,6 @@ package webui
 
 import (
 	"fmt"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -276,9 +275,6 @@ func (s *server) chatFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	w.Header().Set("Content-Type", a.ContentType)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "sandbox")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
+	sendFile(w, a.Name, a.ContentType, "", "attachment")
 	http.ServeContent(w, r, "", time.Time{}, f)
 }

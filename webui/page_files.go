@@ -306,6 +306,11 @@ func (s *server) fileRaw(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", n.ModifiedAt, f)
 }
 
+// userContentCSP is the policy of every file a user stored: a sandbox (no
+// script, a unique origin, so nothing runs with this origin's cookies)
+// that may show its own images and media, nothing else.
+const userContentCSP = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'"
+
 func sendFile(w http.ResponseWriter, name, ctype, etag, disposition string) {
 	if ctype == "" {
 		ctype = "application/octet-stream"
@@ -314,7 +319,7 @@ func sendFile(w http.ResponseWriter, name, ctype, etag, disposition string) {
 	h.Set("Content-Type", ctype)
 	h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": name}))
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox")
+	h.Set("Content-Security-Policy", userContentCSP)
 	if etag != "" {
 		h.Set("ETag", etag)
 	}

@@ -3,7 +3,6 @@ package webui
 import (
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 
@@ -201,9 +200,7 @@ func (s *server) serveLinkFile(w http.ResponseWriter, r *http.Request, who core.
 		return err
 	}
 	defer rc.Close()
-	w.Header().Set("Content-Type", a.ContentType)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	sendFile(w, a.Name, a.ContentType, "", "attachment")
 	w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
 	_, _ = io.Copy(w, rc)
 	return nil

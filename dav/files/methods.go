@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,10 +35,12 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request, who core.Subject, 
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		userContentHeaders(w.Header())
 		var b strings.Builder
 		b.WriteString("<!doctype html><title>" + html.EscapeString(n.Name) + "</title><ul>")
 		for _, k := range kids {
-			href := escapeSegment(k.Name)
+			// "./" keeps a name such as "javascript:x" a relative path.
+			href := "./" + escapeSegment(k.Name)
 			if k.IsDir {
 				href += "/"
 			}
@@ -53,8 +56,41 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request, who core.Subject, 
 		return
 	}
 	defer f.Close()
-	w.Header().Set("Content-Type", contentType(n))
+	ct := contentType(n)
+	w.Header().Set("Content-Type", ct)
+	userContentHeaders(w.Header())
+	if activeContent(ct) {
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": n.Name}))
+	}
 	http.ServeContent(w, r, "", n.ModifiedAt, f)
+}
+
+// userContentCSP is the policy of everything a user stored: a sandbox
+// (no script, a unique origin, so nothing runs with the web UI's
+// cookies) that may show its own images and media, nothing else.
+const userContentCSP = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'"
+
+// userContentHeaders keeps browsers from running or sniffing stored
+// content (issue 20: uploaded HTML and SVG ran in the web UI's origin).
+func userContentHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", userContentCSP)
+}
+
+// activeContent reports whether a browser may run script or markup of
+// ctype: such files are sent as downloads (as Nextcloud and GitLab do).
+func activeContent(ctype string) bool {
+	mt, _, err := mime.ParseMediaType(ctype)
+	if err != nil {
+		return true
+	}
+	switch mt {
+	case "text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml", "text/xsl",
+		"text/javascript", "application/javascript", "application/x-javascript", "application/ecmascript",
+		"text/ecmascript", "application/pdf", "application/x-shockwave-flash", "text/vtt", "multipart/x-mixed-replace":
+		return true
+	}
+	return strings.HasSuffix(mt, "+xml")
 }
 
 // preconditions checks If-Match and If-None-Match against n (nil: none).

@@ -87,3 +87,36 @@ func TestFullDisk(t *testing.T) {
 		w.expect(200, "alice", "GET", "/dav/files/alice/small.txt", nil, "")
 	})
 }
+
+// No stored name or content runs script in the server's origin: listing
+// hrefs stay relative paths, and stored files come with nosniff, a
+// sandbox policy, and as downloads when a browser would run them
+// (issue 20, item 9).
+func TestUserContentCannotScript(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		w.expect(201, "alice", "PUT", "/dav/files/alice/javascript:alert(document.domain)", nil, "x")
+		w.expect(201, "alice", "PUT", "/dav/files/alice/page.html", map[string]string{"Content-Type": "text/html"}, "<script>alert(1)</script>")
+		w.expect(201, "alice", "PUT", "/dav/files/alice/pic.svg", nil, `<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)
+		w.expect(201, "alice", "PUT", "/dav/files/alice/photo.png", nil, "\x89PNG\r\n")
+		resp, b := w.expect(200, "alice", "GET", "/dav/files/alice/", nil, "")
+		if strings.Contains(b, `href="javascript:`) || !strings.Contains(b, `href="./javascript:alert%28document.domain%29"`) {
+			t.Errorf("listing hrefs:\n%s", b)
+		}
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") {
+			t.Errorf("listing headers %v", resp.Header)
+		}
+		for file, attach := range map[string]bool{"page.html": true, "pic.svg": true, "photo.png": false} {
+			resp, _ := w.expect(200, "alice", "GET", "/dav/files/alice/"+file, nil, "")
+			h := resp.Header
+			if h.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("%s: no nosniff", file)
+			}
+			if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") || !strings.Contains(csp, "default-src 'none'") {
+				t.Errorf("%s: Content-Security-Policy %q", file, csp)
+			}
+			if got := strings.HasPrefix(h.Get("Content-Disposition"), "attachment"); got != attach {
+				t.Errorf("%s: Content-Disposition %q", file, h.Get("Content-Disposition"))
+			}
+		}
+	})
+}
