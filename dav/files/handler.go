@@ -319,7 +319,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, href string, err 
 		writeCondition(w, http.StatusInsufficientStorage, "quota-not-exceeded", nil)
 	case errors.Is(err, files.ErrLocked):
 		writeCondition(w, http.StatusLocked, "no-conflicting-lock", nil)
-	case errors.Is(err, files.ErrOtherTree):
+	case errors.Is(err, files.ErrOtherTree), errors.Is(err, errOtherServer):
 		http.Error(w, err.Error(), http.StatusBadGateway)
 	default:
 		davhttp.WriteError(w, r, h.log, href, err)

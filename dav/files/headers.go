@@ -2,6 +2,7 @@ package files
 
 import (
 	"errors"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -64,6 +65,40 @@ func parseTimeout(s string) (time.Duration, error) {
 		}
 	}
 	return 0, errBadHeader
+}
+
+// errOtherServer: a Destination names another server, where this one
+// cannot copy or move (RFC 4918 §9.8.4, §9.9.4: 502 Bad Gateway).
+var errOtherServer = errors.New("destination on another server")
+
+// destination returns the escaped path of r's Destination header, which
+// must name this server: the host the request came to (or the one a
+// proxy says it forwarded, X-Forwarded-Host).
+func destination(r *http.Request) (string, error) {
+	d := strings.TrimSpace(r.Header.Get("Destination"))
+	p, err := parseDestination(d)
+	if err != nil {
+		return "", err
+	}
+	u, _ := url.Parse(d) // parsed above
+	if u.Host == "" {
+		return p, nil
+	}
+	for _, h := range []string{r.Host, r.Header.Get("X-Forwarded-Host")} {
+		if h != "" && normalHost(h) == normalHost(u.Host) {
+			return p, nil
+		}
+	}
+	return "", errOtherServer
+}
+
+// normalHost lower-cases a host[:port] and drops a default port.
+func normalHost(h string) string {
+	h = strings.ToLower(strings.TrimSpace(h))
+	for _, port := range []string{":80", ":443"} {
+		h = strings.TrimSuffix(h, port)
+	}
+	return strings.TrimSuffix(h, ".")
 }
 
 // parseDestination returns the escaped path of a Destination header (an

@@ -90,7 +90,11 @@ func (h *handler) serveVersions(w http.ResponseWriter, r *http.Request, who core
 		}
 		w.WriteHeader(http.StatusNoContent)
 	case "COPY", "MOVE":
-		dp, err := parseDestination(r.Header.Get("Destination"))
+		dp, err := destination(r)
+		if errors.Is(err, errOtherServer) {
+			h.fail(w, r, r.URL.Path, err)
+			return
+		}
 		if err != nil || v == nil {
 			http.Error(w, "COPY or MOVE a version to "+t.base+"/restore", http.StatusBadRequest)
 			return
@@ -227,7 +231,11 @@ func (h *handler) serveTrash(w http.ResponseWriter, r *http.Request, who core.Su
 		}
 		w.WriteHeader(http.StatusNoContent)
 	case "MOVE":
-		dp, err := parseDestination(r.Header.Get("Destination"))
+		dp, err := destination(r)
+		if errors.Is(err, errOtherServer) {
+			h.fail(w, r, r.URL.Path, err)
+			return
+		}
 		if err != nil || item == nil {
 			http.Error(w, "MOVE a trash item to "+t.base+"/restore", http.StatusBadRequest)
 			return

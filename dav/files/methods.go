@@ -248,9 +248,13 @@ func (h *handler) mkcol(w http.ResponseWriter, r *http.Request, who core.Subject
 func (h *handler) copyMove(w http.ResponseWriter, r *http.Request, who core.Subject, t *target) {
 	ctx := r.Context()
 	move := r.Method == "MOVE"
-	dp, err := parseDestination(r.Header.Get("Destination"))
-	if err != nil {
+	dp, err := destination(r)
+	if errors.Is(err, errBadHeader) {
 		http.Error(w, "bad or missing Destination header", http.StatusBadRequest)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, r.URL.Path, err)
 		return
 	}
 	overwrite, err := parseOverwrite(r.Header.Get("Overwrite"))

@@ -43,7 +43,7 @@ func (h *handler) proppatch(w http.ResponseWriter, r *http.Request, who core.Sub
 	}
 	var ops []files.PropOp
 	var names []xml.Name
-	var protected []xml.Name
+	var protected, bad []xml.Name
 	var modTime time.Time
 	for _, k := range body.Kids() {
 		remove := k.is("remove")
@@ -66,9 +66,14 @@ func (h *handler) proppatch(w http.ResponseWriter, r *http.Request, who core.Sub
 				continue
 			}
 			if p.Name.Space == nsMS && p.Name.Local == "Win32LastModifiedTime" && !remove {
-				if tm, err := http.ParseTime(strings.TrimSpace(p.Text())); err == nil {
-					modTime = tm
+				tm, err := http.ParseTime(strings.TrimSpace(p.Text()))
+				if err != nil || tm.Year() < 1601 || tm.Year() > 9999 {
+					// Not a date Windows could have sent: refused
+					// (409, RFC 4918 §9.2), with the rest of the update.
+					bad = append(bad, p.Name)
+					continue
 				}
+				modTime = tm
 			}
 			op := files.PropOp{Namespace: p.Name.Space, Name: p.Name.Local, Remove: remove}
 			if !remove {
@@ -82,12 +87,15 @@ func (h *handler) proppatch(w http.ResponseWriter, r *http.Request, who core.Sub
 		return
 	}
 	status := map[xml.Name]string{}
-	if len(protected) > 0 {
+	if len(protected)+len(bad) > 0 {
 		for _, n := range names {
 			status[n] = "424 Failed Dependency"
 		}
 		for _, n := range protected {
 			status[n] = "403 Forbidden"
+		}
+		for _, n := range bad {
+			status[n] = "409 Conflict"
 		}
 	} else {
 		if err := h.files.PatchProps(ctx, who, n, ops, nil); err != nil {
@@ -111,7 +119,7 @@ func (h *handler) proppatch(w http.ResponseWriter, r *http.Request, who core.Sub
 	b.WriteString(multistatusOpen + "<D:response><D:href>")
 	xmlEscape(b, t.href(t.path, n.IsDir))
 	b.WriteString("</D:href>")
-	for _, st := range []string{"200 OK", "403 Forbidden", "424 Failed Dependency"} {
+	for _, st := range []string{"200 OK", "403 Forbidden", "409 Conflict", "424 Failed Dependency"} {
 		first := true
 		seen := map[xml.Name]bool{}
 		for _, n := range names {

@@ -120,3 +120,39 @@ func TestUserContentCannotScript(t *testing.T) {
 		}
 	})
 }
+
+// COPY and MOVE to another server are refused with 502, and a PROPPATCH
+// of a Win32LastModifiedTime that is no date fails that property (409)
+// and the rest of the update (424), storing nothing (issue 20, item 10).
+func TestBadDestinationsAndDates(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		w.expect(201, "alice", "PUT", "/dav/files/alice/a.txt", nil, "a")
+		for _, m := range []string{"COPY", "MOVE"} {
+			w.expect(502, "alice", m, "/dav/files/alice/a.txt",
+				map[string]string{"Destination": "http://elsewhere.example/dav/files/alice/" + m + ".txt"}, "")
+			w.expect(404, "alice", "GET", "/dav/files/alice/"+m+".txt", nil, "")
+		}
+		w.expect(200, "alice", "GET", "/dav/files/alice/a.txt", nil, "")
+		host := strings.TrimPrefix(w.srv.URL, "http://")
+		w.expect(201, "alice", "COPY", "/dav/files/alice/a.txt", map[string]string{"Destination": "http://" + strings.ToUpper(host) + "/dav/files/alice/b.txt"}, "")
+		w.expect(201, "alice", "COPY", "/dav/files/alice/a.txt", map[string]string{"Destination": "/dav/files/alice/c.txt"}, "")
+
+		patch := func(date string) string {
+			return `<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:schemas-microsoft-com:" xmlns:x="urn:x"><D:set><D:prop>` +
+				`<Z:Win32LastModifiedTime>` + date + `</Z:Win32LastModifiedTime><x:color>red</x:color></D:prop></D:set></D:propertyupdate>`
+		}
+		_, b := w.expect(207, "alice", "PROPPATCH", "/dav/files/alice/a.txt", nil, patch("not a date"))
+		if !strings.Contains(b, "409 Conflict") || !strings.Contains(b, "424 Failed Dependency") || strings.Contains(b, "200 OK") {
+			t.Errorf("PROPPATCH with a bad date:\n%s", b)
+		}
+		_, b = w.expect(207, "alice", "PROPFIND", "/dav/files/alice/a.txt", map[string]string{"Depth": "0"},
+			`<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:x="urn:x"><D:prop><x:color/></D:prop></D:propfind>`)
+		if strings.Contains(b, "red") {
+			t.Errorf("a refused PROPPATCH stored a property:\n%s", b)
+		}
+		_, b = w.expect(207, "alice", "PROPPATCH", "/dav/files/alice/a.txt", nil, patch("Wed, 01 Jul 2026 10:00:00 GMT"))
+		if strings.Contains(b, "409") || !strings.Contains(b, "200 OK") {
+			t.Errorf("PROPPATCH with a good date:\n%s", b)
+		}
+	})
+}

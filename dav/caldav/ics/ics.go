@@ -131,6 +131,12 @@ func (Codec) Parse(data []byte) (Meta, error) {
 				}
 			}
 		}
+		if err := orderedDates(c); err != nil {
+			return Meta{}, err
+		}
+		if err := alarmsOnly(c); err != nil {
+			return Meta{}, err
+		}
 		if p := c.Props.Get(ical.PropDuration); p != nil {
 			if _, err := p.Duration(); err != nil {
 				return Meta{}, violation(CodeInvalidData, core.ErrInvalid, "DURATION: %v", err)
@@ -162,6 +168,45 @@ func (Codec) Parse(data []byte) (Meta, error) {
 	}
 	m.FirstStart, m.LastEnd = first, last
 	return m, nil
+}
+
+// orderedDates refuses an end before the start: DTEND (RFC 5545
+// §3.8.2.2) and DUE (§3.8.2.3) must not come before DTSTART.
+func orderedDates(c *ical.Component) error {
+	sp := c.Props.Get(ical.PropDateTimeStart)
+	if sp == nil {
+		return nil
+	}
+	start, err := dateOf(sp)
+	if err != nil {
+		return nil // reported with the dates' syntax
+	}
+	for _, name := range []string{ical.PropDateTimeEnd, ical.PropDue} {
+		if p := c.Props.Get(name); p != nil {
+			if end, err := dateOf(p); err == nil && end.Before(start) {
+				return violation(CodeInvalidData, core.ErrInvalid, "%s %s is before DTSTART %s", name, p.Value, sp.Value)
+			}
+		}
+	}
+	return nil
+}
+
+// alarmsOnly refuses components nested where RFC 5545 allows none: an
+// event, task or journal holds only VALARMs (and experimental X-
+// components), and a VALARM holds nothing.
+func alarmsOnly(c *ical.Component) error {
+	for _, k := range c.Children {
+		switch {
+		case k.Name == ical.CompAlarm && c.Name != ical.CompJournal:
+			if len(k.Children) > 0 {
+				return violation(CodeInvalidData, core.ErrInvalid, "%s inside a VALARM", k.Children[0].Name)
+			}
+		case strings.HasPrefix(k.Name, "X-"):
+		default:
+			return violation(CodeInvalidData, core.ErrInvalid, "%s inside a %s", k.Name, c.Name)
+		}
+	}
+	return nil
 }
 
 // bareBreaks refuses a CR or LF inside a value: a line break in text is

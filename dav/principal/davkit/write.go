@@ -56,6 +56,13 @@ func (s *Server) bind(w http.ResponseWriter, r *http.Request, t *Target) {
 // MKCOL (RFC 5689) whose resourcetype names the flavour's collection.
 func (s *Server) mkcol(w http.ResponseWriter, r *http.Request, who core.Subject, seg string) {
 	root, err := ParseXML(http.MaxBytesReader(w, r.Body, MaxXMLBytes))
+	want := DAV("mkcol")
+	if r.Method != "MKCOL" {
+		want = Name(NSCalDAV, strings.ToLower(r.Method)) // mkcalendar
+	}
+	if err == nil && root != nil && root.Name != want {
+		err = fmt.Errorf("%w: the body of %s is a %s:%s element", ErrBadXML, r.Method, want.Space, want.Local)
+	}
 	if err != nil {
 		s.fail(w, r, nil, err)
 		return

@@ -7,6 +7,7 @@
 package davkit
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -123,11 +124,15 @@ func ParseXML(r io.Reader) (*Node, error) {
 		case xml.EndElement:
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
-			if len(stack) > 0 {
-				n := stack[len(stack)-1]
-				if len(n.Text) < 1<<20 {
-					n.Text += string(t)
+			if len(stack) == 0 {
+				if len(bytes.TrimSpace(t)) > 0 {
+					return nil, fmt.Errorf("%w: text outside the root element", ErrBadXML)
 				}
+				continue
+			}
+			n := stack[len(stack)-1]
+			if len(n.Text) < 1<<20 {
+				n.Text += string(t)
 			}
 		}
 	}
