@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/mail"
 	"strings"
+	"time"
 
 	"plaza/core"
 	"plaza/core/calendar"
@@ -34,19 +35,66 @@ type ImportReport struct {
 	Rejected []Rejected `json:"rejected"`
 }
 
-// MaxImportRows bounds one import.
-const MaxImportRows = 100000
+// MaxImportRows bounds one import: a larger file is refused whole.
+const MaxImportRows = 10000
+
+// importBatch is how many cards an import writes between two looks at
+// whether its client is still there.
+const importBatch = 200
+
+// pendingCard is a row read and built, waiting to be written.
+type pendingCard struct {
+	line int
+	name string
+	data []byte
+}
 
 // ImportCSV adds or updates (by uid) one card per row of r in address
 // book c. Rows that cannot become a card are skipped and reported; a file
-// without a usable header is refused whole (ErrInvalid).
+// without a usable header, longer than MaxImportRows or not read whole is
+// refused whole (ErrInvalid), before anything is written. The import is
+// all or nothing: when a write fails or ctx ends (the client went away),
+// the cards it wrote are taken back and the error returned.
 func (s *Service) ImportCSV(ctx context.Context, who core.Subject, c *calendar.Collection, r io.Reader) (*ImportReport, error) {
+	rep := &ImportReport{}
+	cards, err := s.readCSV(ctx, r, rep)
+	if err != nil {
+		return nil, err
+	}
+	var undo importUndo
+	for i, p := range cards {
+		if i%importBatch == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, undo.run(ctx, s, who, c, err)
+			}
+		}
+		created, err := s.importCard(ctx, who, c, p, &undo)
+		switch {
+		case err == nil && created:
+			rep.Created++
+		case err == nil:
+			rep.Updated++
+		case errors.Is(err, core.ErrInvalid) || errors.Is(err, core.ErrConflict):
+			rep.Rejected = append(rep.Rejected, Rejected{Line: p.line, Reason: err.Error()})
+		default:
+			return nil, undo.run(ctx, s, who, c, err) // forbidden, database failure, client gone
+		}
+	}
+	return rep, nil
+}
+
+// readCSV reads the whole file into cards, reporting rows it refuses.
+func (s *Service) readCSV(ctx context.Context, r io.Reader, rep *ImportReport) ([]pendingCard, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
 	header, err := cr.Read()
 	if err != nil {
-		return nil, fmt.Errorf("%w: CSV without a header row: %v", core.ErrInvalid, err)
+		var pe *csv.ParseError
+		if err == io.EOF || errors.As(err, &pe) {
+			return nil, fmt.Errorf("%w: CSV without a header row: %v", core.ErrInvalid, err)
+		}
+		return nil, err // a body cut short or too large
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -64,7 +112,7 @@ func (s *Service) ImportCSV(ctx context.Context, who core.Subject, c *calendar.C
 				core.ErrInvalid, strings.Join(CSVColumns, ", "))
 		}
 	}
-	rep := &ImportReport{}
+	var cards []pendingCard
 	seen := map[string]int{}
 	for n := 0; ; n++ {
 		rec, err := cr.Read()
@@ -77,10 +125,15 @@ func (s *Service) ImportCSV(ctx context.Context, who core.Subject, c *calendar.C
 				rep.Rejected = append(rep.Rejected, Rejected{Line: pe.Line, Reason: pe.Err.Error()})
 				continue
 			}
-			return rep, err
+			return nil, err
 		}
 		if n >= MaxImportRows {
-			return rep, fmt.Errorf("%w: at most %d rows per import", core.ErrInvalid, MaxImportRows)
+			return nil, fmt.Errorf("%w: at most %d rows per import (split the file)", core.ErrInvalid, MaxImportRows)
+		}
+		if n%importBatch == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 		}
 		line, _ := cr.FieldPos(0)
 		get := func(k string) string {
@@ -105,24 +158,71 @@ func (s *Service) ImportCSV(ctx context.Context, who core.Subject, c *calendar.C
 			rep.Rejected = append(rep.Rejected, Rejected{Line: line, Reason: err.Error()})
 			continue
 		}
-		name := calendar.NameFor(uid, ".vcf")
-		_, created, err := s.Put(ctx, who, c, name, data, calendar.Conditions{})
-		if v, ok := calendar.ViolationOf(err); ok && v.Code == calendar.CodeUIDConflict && v.Href != "" {
-			// the uid is stored under another name: update that one
-			_, created, err = s.Put(ctx, who, c, v.Href, data, calendar.Conditions{})
+		cards = append(cards, pendingCard{line: line, name: calendar.NameFor(uid, ".vcf"), data: data})
+	}
+	return cards, nil
+}
+
+// importCard writes one card, by name or, when its uid is stored under
+// another name, over that one; undo learns how to take it back.
+func (s *Service) importCard(ctx context.Context, who core.Subject, c *calendar.Collection, p pendingCard, undo *importUndo) (bool, error) {
+	name := p.name
+	old, err := s.Get(ctx, c, name)
+	if err != nil && !errors.Is(err, core.ErrNotFound) {
+		return false, err
+	}
+	_, created, err := s.Put(ctx, who, c, name, p.data, calendar.Conditions{})
+	if v, ok := calendar.ViolationOf(err); ok && v.Code == calendar.CodeUIDConflict && v.Href != "" {
+		// the uid is stored under another name: update that one
+		name = v.Href
+		if old, err = s.Get(ctx, c, name); err != nil {
+			return false, err
 		}
-		switch {
-		case err == nil && created:
-			rep.Created++
-		case err == nil:
-			rep.Updated++
-		case errors.Is(err, core.ErrInvalid) || errors.Is(err, core.ErrConflict):
-			rep.Rejected = append(rep.Rejected, Rejected{Line: line, Reason: err.Error()})
-		default:
-			return rep, err // forbidden, database failure: stop
+		_, created, err = s.Put(ctx, who, c, name, p.data, calendar.Conditions{})
+	}
+	if err == nil {
+		undo.add(name, created, old)
+	}
+	return created, err
+}
+
+// importUndo takes back what an import wrote: cards it created are
+// deleted, cards it changed get their former data.
+type importUndo struct {
+	steps []undoStep
+}
+
+type undoStep struct {
+	name string
+	old  []byte // nil: created
+}
+
+func (u *importUndo) add(name string, created bool, old *calendar.Object) {
+	st := undoStep{name: name}
+	if !created && old != nil {
+		st.old = []byte(old.Data)
+	}
+	u.steps = append(u.steps, st)
+}
+
+// run undoes, newest first, even when ctx has ended, and returns cause
+// (joined with a failure to undo, which leaves cards written).
+func (u *importUndo) run(ctx context.Context, s *Service, who core.Subject, c *calendar.Collection, cause error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	defer cancel()
+	for i := len(u.steps) - 1; i >= 0; i-- {
+		st := u.steps[i]
+		var err error
+		if st.old == nil {
+			err = s.Delete(ctx, who, c, st.name, calendar.Conditions{})
+		} else {
+			_, _, err = s.Put(ctx, who, c, st.name, st.old, calendar.Conditions{})
+		}
+		if err != nil && !errors.Is(err, core.ErrNotFound) {
+			return errors.Join(cause, fmt.Errorf("import not fully taken back (%d cards left): %w", i+1, err))
 		}
 	}
-	return rep, nil
+	return cause
 }
 
 func rowFields(get func(string) string) (Fields, string) {
