@@ -184,7 +184,7 @@ func orderedDates(c *ical.Component) error {
 	for _, name := range []string{ical.PropDateTimeEnd, ical.PropDue} {
 		if p := c.Props.Get(name); p != nil {
 			if end, err := dateOf(p); err == nil && end.Before(start) {
-				return violation(CodeInvalidData, core.ErrInvalid, "%s %s is before DTSTART %s", name, p.Value, sp.Value)
+				return violation(CodeInvalidData, core.ErrInvalid, "%s %s is before the start (DTSTART %s)", name, p.Value, sp.Value)
 			}
 		}
 	}
