@@ -3,7 +3,7 @@
 # DAV clients from Debian packages), on SQLite and on PostgreSQL.
 GO ?= go
 
-.PHONY: build run test lint bench acl-model
+.PHONY: build run test lint bench fuzz acl-model
 
 build:
 	$(GO) build -o plaza ./cmd/plaza
@@ -16,6 +16,13 @@ test:
 
 lint:
 	bash .ci/lint
+
+# Every fuzz target (request parsers: DAV XML bodies, If and Destination
+# headers, iCalendar, vCard, CSV imports, JSON API bodies, ActivityPub)
+# for FUZZTIME each: `make fuzz FUZZTIME=10m` for a long run.
+FUZZTIME ?= 30s
+fuzz:
+	FUZZTIME=$(FUZZTIME) bash .ci/fuzz
 
 # Benchmarks that print comparison tables (build tag "bench"); they run
 # nginx (WebDAV) and Radicale side by side, installed here when missing.

@@ -26,7 +26,7 @@ import (
 	"plaza/webui"
 )
 
-func start(t *testing.T, db *store.DB) *httptest.Server {
+func start(t testing.TB, db *store.DB) *httptest.Server {
 	accts := account.New(db, nil)
 	if _, err := accts.Create(context.Background(), account.NewAccount{Login: "ann", Password: "ann-password"}); err != nil {
 		t.Fatal(err)
@@ -234,7 +234,7 @@ func (b basicAuth) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-func testBlobs(t *testing.T, db *store.DB) *blob.Store {
+func testBlobs(t testing.TB, db *store.DB) *blob.Store {
 	bs, err := blob.New(blob.Options{Dir: t.TempDir(), DB: db})
 	if err != nil {
 		t.Fatal(err)

@@ -147,3 +147,61 @@ func TestUnauthenticatedBodyLimits(t *testing.T) {
 		}
 	}
 }
+
+// A body cut short is never acknowledged, whoever sends it and wherever:
+// a 4xx to a client still reading, and no 2xx in the metrics for one that
+// went away (issue 20, item 6).
+func TestCutBodies(t *testing.T) {
+	addr := startServer(t, defaultBodyPolicy())
+	basic := "Authorization: Basic YW5uOmFubi1wYXNzd29yZA==\r\n" // ann:ann-password
+	send := func(method, path, hdr string, halfClose bool) net.Conn {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: localhost\r\n%sContent-Length: 100000\r\n\r\n%s", method, path, hdr, strings.Repeat("<", 5000))
+		if halfClose {
+			conn.(*net.TCPConn).CloseWrite()
+		}
+		return conn
+	}
+	for _, c := range []struct{ method, path, hdr string }{
+		{"POST", "/ap/inbox", "Content-Type: application/activity+json\r\n"},
+		{"POST", "/api/v1/session", "Content-Type: application/json\r\n"},
+		{"PUT", "/dav/files/ann/cut.txt", basic},
+		{"PROPFIND", "/dav/files/ann/", basic},
+	} {
+		conn := send(c.method, c.path, c.hdr, true)
+		conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		conn.Close()
+		if err != nil {
+			t.Errorf("%s %s cut short: %v", c.method, c.path, err)
+			continue
+		}
+		if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+			t.Errorf("%s %s cut short: %d, want 4xx", c.method, c.path, resp.StatusCode)
+		}
+	}
+	// The client goes away mid-body: the request is recorded as failed.
+	for i := range 3 {
+		send("PUT", fmt.Sprintf("/dav/files/ann/gone-%d.txt", i), basic, false).Close()
+	}
+	time.Sleep(500 * time.Millisecond)
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "plaza_http_requests_total") && strings.Contains(line, `method="PUT"`) && strings.Contains(line, `code="2`) {
+			t.Errorf("a cut PUT counted as a success: %s", line)
+		}
+	}
+	req, _ := http.NewRequest("GET", "http://"+addr+"/dav/files/ann/gone-0.txt", nil)
+	req.SetBasicAuth("ann", "ann-password")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 404 {
+		t.Errorf("a PUT whose client went away stored its file: %v %v", resp.StatusCode, err)
+	}
+}
