@@ -57,11 +57,11 @@ func (s *Server) Follow(ctx context.Context, who core.Subject, spaceID int64, ha
 	}
 	uri, err := s.resolveHandle(ctx, handle)
 	if err != nil {
-		return nil, err
+		return nil, unreachable(handle, err)
 	}
 	ra, err := s.remoteActor(ctx, uri, true)
 	if err != nil {
-		return nil, err
+		return nil, unreachable(handle, err)
 	}
 	out := &Followed{ActorID: ra.URI, Type: ra.Type, SpaceID: spaceID}
 	var container *int64
@@ -134,7 +134,7 @@ func (s *Server) Unfollow(ctx context.Context, who core.Subject, actorID string)
 	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var f Follow
 		if err := tx.NewSelect().Model(&f).Where("local_actor = ? AND remote_actor_id = ? AND direction = 'out'", person.Key, ra.ID).Scan(ctx); err != nil {
-			return err
+			return store.Translate(err)
 		}
 		if _, err := tx.NewDelete().Model(&f).WherePK().Exec(ctx); err != nil {
 			return err
@@ -177,4 +177,30 @@ func (s *Server) Follows(ctx context.Context, who core.Subject) ([]Following, er
 		Where("f.local_actor = ? AND f.direction = 'out'", fmt.Sprintf("user:%d", who.AccountID)).
 		Order("ra.username").Scan(ctx, &out)
 	return out, store.Translate(err)
+}
+
+// FollowRemote is Follow for the web UI: it returns the followed actor's
+// id and, for a group, the category mirroring it.
+func (s *Server) FollowRemote(ctx context.Context, who core.Subject, spaceID int64, handle string) (string, int64, error) {
+	f, err := s.Follow(ctx, who, spaceID, handle)
+	if err != nil {
+		return "", 0, err
+	}
+	return f.ActorID, f.CategoryID, nil
+}
+
+// UnfollowRemote is Unfollow for the web UI.
+func (s *Server) UnfollowRemote(ctx context.Context, who core.Subject, actorID string) error {
+	return s.Unfollow(ctx, who, actorID)
+}
+
+// unreachable says that a handle could not be followed, as a refusal
+// (the peer's failure is not this server's).
+func unreachable(handle string, err error) error {
+	for _, e := range []error{core.ErrInvalid, core.ErrNotFound, core.ErrForbidden, core.ErrConflict, core.ErrUnauthenticated} {
+		if errors.Is(err, e) {
+			return err
+		}
+	}
+	return fmt.Errorf("%w: cannot reach %s: %v", core.ErrInvalid, handle, err)
 }

@@ -104,7 +104,13 @@ func (s *server) forumCategoryPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	v.Data = map[string]any{"Category": cat, "Topics": topics, "CanPost": acl.Allows(level, true, acl.PrivBind)}
+	public, err := s.ACL.Level(r.Context(), core.AnonymousSubject, acl.Target{ContainerID: id})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	v.Data = map[string]any{"Category": cat, "Topics": topics, "CanPost": acl.Allows(level, true, acl.PrivBind),
+		"CanShare": level >= acl.Full && cat.RemoteActorID == nil, "Public": public >= acl.Read, "Host": s.host()}
 	s.render(w, r, http.StatusOK, "forumcategory", v)
 }
 
@@ -195,7 +201,7 @@ func (s *server) newsPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	v.Data = map[string]any{"Articles": arts}
+	v.Data = map[string]any{"Articles": arts, "CanFollow": s.Federation != nil}
 	s.render(w, r, http.StatusOK, "news", v)
 }
 
@@ -235,6 +241,21 @@ func (s *server) newsArticlePage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	v.Data = map[string]any{"Article": a}
+	level, err := s.ACL.Level(r.Context(), core.SubjectFrom(r.Context()), acl.Target{ContainerID: a.ContainerID})
+	var public acl.Level
+	if err == nil {
+		public, err = s.ACL.Level(r.Context(), core.AnonymousSubject, acl.Target{ContainerID: a.ContainerID})
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	mine := a.AuthorID != nil && *a.AuthorID == core.SubjectFrom(r.Context()).AccountID
+	v.Data = map[string]any{"Article": a, "CanShare": (level >= acl.Full || mine) && !a.Remote(), "Public": public >= acl.Read}
 	s.render(w, r, http.StatusOK, "newsarticle", v)
+}
+
+// host is this server's host (and port), as in fediverse handles.
+func (s *server) host() string {
+	return strings.TrimPrefix(strings.TrimPrefix(s.BaseURL, "https://"), "http://")
 }

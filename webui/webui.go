@@ -48,6 +48,8 @@ type Options struct {
 	Logger   *slog.Logger
 	BaseURL  string
 	Jitsi    JitsiOptions
+	// Federation follows remote groups and accounts (nil: no follow forms).
+	Federation Federation
 
 	// Administration, invitations, newsletters (admin.go).
 	AdminOptions
@@ -167,6 +169,7 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("GET /s/{slug}/news", s.newsPage)
 	mux.HandleFunc("POST /s/{slug}/news", s.newsCreate)
 	mux.HandleFunc("GET /s/{slug}/news/{article}", s.newsArticlePage)
+	s.federationRoutes(mux)
 	mux.HandleFunc("GET /s/{slug}/video", s.videoPage)
 	mux.HandleFunc("GET /profile", s.profilePage)
 	mux.HandleFunc("POST /profile", s.profileSubmit)

@@ -154,6 +154,7 @@ func routes(svc *services, m *metrics) (http.Handler, *federation.Server, error)
 		Settings:       svc.settings,
 		Logger:         svc.log,
 		BaseURL:        svc.cfg.BaseURL,
+		Federation:     fed,
 		Jitsi:          webui.JitsiOptions{URL: svc.cfg.JitsiURL, Secret: svc.cfg.JitsiJWTSecret, AppID: svc.cfg.JitsiAppID},
 		ContentOptions: svc.content,
 		AgendaOptions:  webui.AgendaOptions{Calendar: svc.calendar, Contacts: svc.contacts},

@@ -3,6 +3,7 @@ package forum
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -87,6 +88,11 @@ func (s *Service) createCategory(ctx context.Context, who core.Subject, n NewCat
 	if grants == nil {
 		grants = []acl.Grant{{PrincipalKind: acl.PrincipalSpace, PrincipalID: n.SpaceID, Level: acl.Limited}}
 	}
+	if !who.IsAnonymous() {
+		// Its creator has full on it, as an author on what they write:
+		// they may open it to visitors (and so to the fediverse).
+		grants = append(slices.Clone(grants), acl.Grant{PrincipalKind: acl.PrincipalUser, PrincipalID: who.AccountID, Level: acl.Full})
+	}
 	err = s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		sp := n.SpaceID
 		cont := &acl.Container{SpaceID: &sp, Module: core.ModForum, Kind: KindCategory, Name: name}
@@ -161,4 +167,17 @@ func (s *Service) categoryTx(ctx context.Context, db bun.IDB, id int64) (*Catego
 		return nil, fmt.Errorf("category %d: %w", id, core.ErrNotFound)
 	}
 	return &cs[0], nil
+}
+
+// SetPublic opens a category to anonymous visitors (read) or closes it;
+// a public category federates as a Group. Needs full on it.
+func (s *Service) SetPublic(ctx context.Context, who core.Subject, categoryID int64, public bool) error {
+	c, err := s.Category(ctx, who, categoryID)
+	if err != nil {
+		return err
+	}
+	if c.RemoteActorID != nil {
+		return fmt.Errorf("%w: a category mirroring another server's group is not published here", core.ErrInvalid)
+	}
+	return s.eng.SetPublic(ctx, who, categoryID, 0, public)
 }

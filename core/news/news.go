@@ -408,3 +408,21 @@ func deref(p *int64) int64 {
 	}
 	return *p
 }
+
+// SetPublic opens an article to anonymous visitors (read) or closes it;
+// a public article of a public space federates. Needs full on it (its
+// author has).
+func (s *Service) SetPublic(ctx context.Context, who core.Subject, id int64, public bool) error {
+	a, err := s.Get(ctx, who, id)
+	if err != nil {
+		return err
+	}
+	if a.Remote() {
+		return fmt.Errorf("%w: an article from another server is not published here", core.ErrInvalid)
+	}
+	var author int64
+	if a.AuthorID != nil {
+		author = *a.AuthorID
+	}
+	return s.eng.SetPublic(ctx, who, id, author, public)
+}
