@@ -5,12 +5,14 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"plaza/core"
 	"plaza/core/account"
@@ -55,7 +57,36 @@ func baseFuncs() template.FuncMap {
 		"preview": previewable,
 		"image":   func(ct string) bool { return strings.HasPrefix(ct, "image/") },
 		"video":   func(ct string) bool { return strings.HasPrefix(ct, "video/") },
+		"avatar":  avatar,
+		"icon":    icon,
 	}
+}
+
+// icon draws a symbol of static/icons.svg (one per module, and a few
+// more), decorative: the link or button says what it is.
+func icon(name string) template.HTML {
+	return template.HTML(`<svg class="icon" aria-hidden="true" focusable="false"><use href="/static/icons.svg#i-` +
+		template.HTMLEscapeString(name) + `"></use></svg>`)
+}
+
+// avatar is a person's initials in a coloured disc, its colour picked
+// from the name so that it stays the same (the page says the name next
+// to it, so the disc is hidden from screen readers).
+func avatar(name string) template.HTML {
+	var initials []rune
+	for _, w := range strings.Fields(name) {
+		for _, r := range w {
+			initials = append(initials, unicode.ToUpper(r))
+			break
+		}
+		if len(initials) == 2 {
+			break
+		}
+	}
+	h := fnv.New32a()
+	h.Write([]byte(name)) //nolint:errcheck // never fails
+	return template.HTML(fmt.Sprintf(`<span class="avatar av%d" aria-hidden="true">%s</span>`,
+		h.Sum32()%8, template.HTMLEscapeString(string(initials))))
 }
 
 func dict(kv ...any) map[string]any {

@@ -3,6 +3,7 @@ package webui_test
 import (
 	"bytes"
 	"context"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -63,22 +64,19 @@ func postForm(t *testing.T, c *http.Client, u string, form url.Values, hdr ...st
 	t.Helper()
 	req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	b.ReadFrom(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Location"), b.String()
+	return send(t, c, req, hdr...)
 }
 
 func getPage(t *testing.T, c *http.Client, u string, hdr ...string) (int, string, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", u, nil)
+	return send(t, c, req, hdr...)
+}
+
+// send does req with the extra headers and returns its status, Location
+// and body.
+func send(t *testing.T, c *http.Client, req *http.Request, hdr ...string) (int, string, string) {
+	t.Helper()
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
@@ -200,5 +198,32 @@ func TestEmptySpacesSayWhatNext(t *testing.T) {
 	}
 	if code, _, body := getPage(t, olga, srv.URL+"/favicon.ico"); code != 200 || !strings.Contains(body, "<svg") {
 		t.Errorf("/favicon.ico: %d", code)
+	}
+}
+
+// Error details go through the catalogue: a French reader gets the reason
+// in French, and no raw English one.
+func TestErrorDetailsInFrench(t *testing.T) {
+	db := coretest.OpenDB(t, store.SQLite)
+	srv := start(t, db)
+	ctx := context.Background()
+	accts := account.New(db, nil)
+	ann, _ := accts.ByLogin(ctx, "ann")
+	accts.UpdateProfile(ctx, ann.ID, account.Profile{Name: "Ann", Language: "fr", Timezone: "Europe/Paris", DateFormat: "dmy"})
+	sp, _ := space.New(db, nil).Create(ctx, space.NewSpace{Slug: "equipe"})
+	space.New(db, nil).SetMember(ctx, sp.ID, ann.ID, space.RoleAdmin)
+	list, _ := task.New(db, acl.New(db), nil).CreateList(ctx, ann.Subject(), sp.ID, "Projet", nil)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	postForm(t, c, srv.URL+"/login", url.Values{"login": {"ann"}, "password": {"ann-password"}})
+	for path, want := range map[string]string{
+		"/s/equipe/tasks/" + itoa(list.ID) + "?min=500": "Le filtre d'avancement va de 0 à 100.",
+		"/s/equipe/tasks/99999":                         "Introuvable",
+	} {
+		code, _, body := getPage(t, c, srv.URL+path)
+		body = html.UnescapeString(body)
+		if code < 400 || !strings.Contains(body, want) || strings.Contains(body, "must be") || strings.Contains(body, "bad ") {
+			t.Errorf("%s: %d, want %q and no English", path, code, want)
+		}
 	}
 }

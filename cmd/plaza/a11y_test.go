@@ -152,10 +152,10 @@ func TestAccessibilityOfEveryPage(t *testing.T) {
 			for _, s := range shots1 {
 				var png []byte
 				if err := chromedp.Run(ctx, chromedp.Navigate(w.url+s.path), chromedp.WaitReady("body", chromedp.ByQuery),
-					chromedp.FullScreenshot(&png, 90)); err != nil {
+					chromedp.FullScreenshot(&png, 100)); err != nil {
 					t.Fatalf("screenshot %s: %v", s.name, err)
 				}
-				if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%s.jpg", s.name, size.name)), png, 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%s.png", s.name, size.name)), png, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -400,3 +400,38 @@ func TestDashboards(t *testing.T) {
 		})
 	}
 }
+
+// Chat shows times in the reader's zone and date format, like every other
+// page, and the profile offers every IANA zone.
+func TestChatTimesFollowTheProfile(t *testing.T) {
+	w := startCrawlWorld(t, store.SQLite)
+	ctx := context.Background()
+	olga, err := w.svc.accounts.ByLogin(ctx, "olga")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.accounts.UpdateProfile(ctx, olga.ID, account.Profile{Name: "Olga Owner", Language: "en",
+		Timezone: "Pacific/Chatham", DateFormat: "dmy", PersonalCalendar: true}); err != nil {
+		t.Fatal(err)
+	}
+	c := signIn(t, w.url, "olga")
+	chat := pageBody(t, c, w.url+"/s/team/chat")
+	conv := regexp.MustCompile(`href="/s/team/chat/([0-9]+)"`).FindStringSubmatch(chat)
+	if conv == nil {
+		t.Fatal("no conversation listed")
+	}
+	page := pageBody(t, c, w.url+"/s/team/chat/"+conv[1])
+	zone, _ := time.LoadLocation("Pacific/Chatham") // +12:45 or +13:45: no other zone gives these minutes
+	now := time.Now()
+	ok := false
+	for _, d := range []time.Duration{-time.Minute, 0, time.Minute} {
+		ok = ok || strings.Contains(page, now.Add(d).In(zone).Format("02/01/2006 15:04"))
+	}
+	if !ok || !strings.Contains(page, `data-tz="Pacific/Chatham"`) {
+		t.Errorf("chat times are not in the reader's zone and format")
+	}
+	profile := pageBody(t, c, w.url+"/profile")
+	if n := strings.Count(profile, "<option>"); n < 300 || !strings.Contains(profile, "<option>America/Argentina/Ushuaia</option>") {
+		t.Errorf("the profile offers %d zones", n)
+	}
+}

@@ -2,7 +2,20 @@
 // this script; it adds drag-to-reorder of tasks and copy buttons.
 "use strict";
 
+document.documentElement.classList.add("js");
+
 document.addEventListener("DOMContentLoaded", () => {
+  // On narrow screens the search box and account links fold behind a
+  // menu button (without scripts they always show).
+  const toggle = document.querySelector(".menu-toggle");
+  if (toggle) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      document.documentElement.classList.toggle("menu-open", open);
+    });
+  }
   for (const btn of document.querySelectorAll("[data-copy]")) {
     btn.addEventListener("click", () => {
       const field = document.getElementById(btn.dataset.copy);

@@ -154,13 +154,31 @@
     return e;
   }
 
+  // stamp writes a moment as the server's pages do: in the reader's
+  // time zone and date format (profile), then the 24-hour time.
+  function stamp(iso) {
+    var d = new Date(iso);
+    if (isNaN(d)) { return (iso || '').slice(0, 16).replace('T', ' '); }
+    var parts = {};
+    try {
+      new Intl.DateTimeFormat('en-GB', { timeZone: log.dataset.tz || 'UTC', year: 'numeric', month: '2-digit',
+        day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+        .formatToParts(d).forEach(function (p) { parts[p.type] = p.value; });
+    } catch (e) {
+      return iso.slice(0, 16).replace('T', ' ');
+    }
+    var day = { dmy: parts.day + '/' + parts.month + '/' + parts.year, mdy: parts.month + '/' + parts.day + '/' + parts.year }[log.dataset.datefmt] ||
+      parts.year + '-' + parts.month + '-' + parts.day;
+    return day + ' ' + parts.hour + ':' + parts.minute;
+  }
+
   function build(m) {
     var li = el('li', 'chat-msg' + (m.deleted ? ' deleted' : ''));
     li.dataset.id = m.id;
     li.dataset.author = m.author_id || '';
     li.appendChild(el('span', 'chat-author', m.author_name));
     li.appendChild(document.createTextNode(' '));
-    var t = el('time', '', (m.created_at || '').slice(0, 16).replace('T', ' '));
+    var t = el('time', '', stamp(m.created_at));
     t.dateTime = m.created_at;
     li.appendChild(t);
     li.appendChild(document.createTextNode(' '));
