@@ -3,6 +3,7 @@ package webui
 import (
 	"net/http"
 
+	"plaza/core"
 	"plaza/core/space"
 )
 
@@ -40,13 +41,8 @@ func (s *server) apiSpaceMembers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) membersPage(w http.ResponseWriter, r *http.Request) {
-	who, ok := s.requireUser(w, r)
+	who, v, ok := s.membersView(w, r)
 	if !ok {
-		return
-	}
-	v := s.page(r, "members.title")
-	if err := s.spaceView(r, v); err != nil {
-		s.pageError(w, r, err)
 		return
 	}
 	people, err := s.Spaces.Roster(r.Context(), who, v.Space.ID)
@@ -64,16 +60,26 @@ func (s *server) membersPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "members", v)
 }
 
-// spaceArchiveSubmit archives the space of the path, or restores it when
-// it is archived (its administrators; the core checks).
-func (s *server) spaceArchiveSubmit(w http.ResponseWriter, r *http.Request) {
+// membersView opens the members page's view of the space in the path for
+// a signed-in reader; it answers the request itself when ok is false.
+func (s *server) membersView(w http.ResponseWriter, r *http.Request) (core.Subject, *view, bool) {
 	who, ok := s.requireUser(w, r)
 	if !ok {
-		return
+		return who, nil, false
 	}
 	v := s.page(r, "members.title")
 	if err := s.spaceView(r, v); err != nil {
 		s.pageError(w, r, err)
+		return who, nil, false
+	}
+	return who, v, true
+}
+
+// spaceArchiveSubmit archives the space of the path, or restores it when
+// it is archived (its administrators; the core checks).
+func (s *server) spaceArchiveSubmit(w http.ResponseWriter, r *http.Request) {
+	who, v, ok := s.membersView(w, r)
+	if !ok {
 		return
 	}
 	if err := s.Admin.ArchiveSpace(r.Context(), who, v.Space.ID, !v.Space.Archived()); err != nil {
