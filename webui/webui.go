@@ -104,6 +104,7 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("PUT /api/v1/tasklists/{list}/order", s.apiReorder)
 	s.adminRoutes(mux)
 	s.contentRoutes(mux)
+	s.writingRoutes(mux)
 	s.agendaRoutes(mux)
 	s.accountRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
