@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"plaza/core"
 	"plaza/core/account"
@@ -289,20 +290,34 @@ func (s *server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	s.render(w, r, status, "error", v)
 }
 
-// errorText is the reason of a 4xx error in lang: the core message,
-// which names the field at fault, through the catalogue ("detail." and
-// the message); a message the catalogue lacks shows as written in
+// errorText is the reason of a 4xx error in lang, as a sentence: the
+// core message, which names the field at fault, through the catalogue
+// (see details.go); a message the catalogue lacks shows as written in
 // English and not at all in another language, whose page still says
 // what kind of error it was.
 func (s *server) errorText(lang string, err error) string {
 	msg := detail(err, http.StatusBadRequest)
-	if t, ok := s.catalog[lang]["detail."+msg]; ok {
-		return t
+	if t, ok := s.translateDetail(lang, msg); ok {
+		return sentence(t)
 	}
 	if lang == defaultLang {
-		return msg
+		return sentence(msg)
 	}
 	return ""
+}
+
+// sentence capitalises a reason and ends it with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.ContainsAny(s[len(s)-1:], ".?!") {
+		s += "."
+	}
+	return s
 }
 
 // detail is the reason shown with a 4xx (the core message, which names

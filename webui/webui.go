@@ -74,6 +74,7 @@ type server struct {
 	Options
 	secure  bool // cookies only over HTTPS
 	catalog catalog
+	details []detailPattern // the catalogue's formats with verbs
 	pages   map[string]*template.Template
 	jitsi   *jitsi
 	// setupToken opens the first-run page from another machine.
@@ -91,7 +92,7 @@ func New(o Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{Options: o, secure: strings.HasPrefix(o.BaseURL, "https://"), catalog: cat, pages: pages,
+	s := &server{Options: o, secure: strings.HasPrefix(o.BaseURL, "https://"), catalog: cat, details: compileDetails(cat), pages: pages,
 		jitsi: newJitsi(o.Jitsi, o.Settings)}
 	s.announceSetup()
 	mux := http.NewServeMux()
@@ -262,9 +263,13 @@ func (s *server) requireAccount(w http.ResponseWriter, r *http.Request) (core.Su
 }
 
 // fail answers err as JSON: the one place API errors map to HTTP.
+//
+// The body is {"error": "…", "message": "…"}: error is the stable English
+// text scripts may match on, message the same reason for a person, in
+// the account's or the browser's language through the catalogue.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := http.StatusInternalServerError
-	msg := "internal error"
+	msg, key := "internal error", "error.internal"
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.Is(err, errCSRF):
@@ -290,7 +295,44 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		s.Logger.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeJSON(w, status, map[string]string{"error": msg})
+	switch status {
+	case http.StatusBadRequest:
+		key = "error.invalid"
+	case http.StatusForbidden:
+		key = "error.forbidden"
+	case http.StatusConflict:
+		key = "error.conflict"
+	case http.StatusNotFound:
+		key = "error.not_found"
+	case http.StatusUnauthorized:
+		key = "error.unauthenticated"
+	case http.StatusTooManyRequests:
+		key = "error.throttled"
+	case http.StatusRequestEntityTooLarge:
+		key = "error.too_large"
+	case http.StatusInsufficientStorage:
+		key = "error.storage_full"
+	}
+	writeJSON(w, status, map[string]string{"error": msg, "message": s.failMessage(r, err, status, key)})
+}
+
+// failMessage is the reason of a failed API request for a person, in
+// the account's or the browser's language: the core's reason when the
+// catalogue has it, else what kind of error it was.
+func (s *server) failMessage(r *http.Request, err error, status int, key string) string {
+	lang := ""
+	if who := core.SubjectFrom(r.Context()); !who.IsAnonymous() {
+		if a, err := s.Accounts.Get(r.Context(), who.AccountID); err == nil {
+			lang = a.Language
+		}
+	}
+	lang = pickLang(lang, r.Header.Get("Accept-Language"))
+	if status == http.StatusBadRequest || status == http.StatusForbidden || status == http.StatusConflict {
+		if d := s.errorText(lang, err); d != "" && !errors.Is(err, errCSRF) {
+			return d
+		}
+	}
+	return s.catalog.translate(lang, key)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -134,6 +134,20 @@ func TestBadInput(t *testing.T) {
 	if code, _ := c.do("GET", "/api/v1/nothing-here", ""); code != 404 {
 		t.Errorf("unknown API path: %d", code)
 	}
+	// The reason comes twice: in English for scripts, and for a person
+	// in the browser's language, through the catalogue.
+	for lang, want := range map[string]string{
+		"fr-FR,fr;q=0.9": `"message":"Données en trop après la valeur JSON."`,
+		"en":             `"message":"Trailing data after the JSON value."`,
+	} {
+		code, body := c.do("POST", "/api/v1/session", `{"login":"ann","password":"ann-password"} {}`, "Accept-Language", lang)
+		if code != 400 || !strings.Contains(body, want) || !strings.Contains(body, `"error":"trailing data after the JSON value"`) {
+			t.Errorf("reason in %s: %d %s, want %s", lang, code, body, want)
+		}
+	}
+	if code, body := c.do("GET", "/api/v1/me", "", "Accept-Language", "fr"); code != 401 || !strings.Contains(body, `"message":"Connexion requise"`) {
+		t.Errorf("401 in French: %d %s", code, body)
+	}
 	if code, _ := c.do("GET", "/api/v1/spaces", ""); code != 200 {
 		t.Errorf("anonymous space list: %d", code)
 	}
