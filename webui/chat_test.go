@@ -135,9 +135,12 @@ func wsURL(base, slug, query string) string {
 	return u
 }
 
-func dialChat(t *testing.T, base, slug, login, query string) (*wsClient, *http.Response, error) {
+func dialChat(t *testing.T, base, slug, login, query string, hdr ...string) (*wsClient, *http.Response, error) {
 	t.Helper()
 	h := http.Header{}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		h.Set(hdr[i], hdr[i+1])
+	}
 	if login != "" {
 		r, _ := http.NewRequest("GET", base, nil)
 		r.SetBasicAuth(login, "password-"+login)
@@ -326,6 +329,15 @@ func TestChatWebSocket(t *testing.T) {
 		bob.send(sendFrame(conv.ID, "  "))
 		if e := bob.next("error"); !strings.Contains(e.Error, "characters") {
 			t.Errorf("empty message: %+v", e)
+		}
+		// Someone who reads French is refused in French.
+		if err := account.New(db, nil).UpdateProfile(ctx, w.ann.AccountID, account.Profile{Name: "Ann", Language: "fr", Timezone: "UTC", DateFormat: "iso", PersonalCalendar: true}); err != nil {
+			t.Fatal(err)
+		}
+		annFR := mustDial(t, srv.URL, "team", "ann", "")
+		annFR.send(sendFrame(conv.ID, "  "))
+		if e := annFR.next("error"); !strings.Contains(e.Error, "Un message a de 1 à") {
+			t.Errorf("empty message in French: %+v", e)
 		}
 		bob.send(map[string]any{"type": "edit", "id": rita.lastID, "body": "nope"})
 		rita.send(map[string]any{"type": "edit", "id": rita.lastID, "body": "theirs"})

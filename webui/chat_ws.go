@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,6 +67,8 @@ func (s *server) chatSocket(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// Refusals are told in the person's language.
+	lang := pickLang(me.Language, r.Header.Get("Accept-Language"))
 	// The default origin check refuses pages of other sites (no
 	// cross-site WebSocket hijacking with the session cookie).
 	conn, err := websocket.Accept(w, r, nil)
@@ -126,15 +129,16 @@ func (s *server) chatSocket(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if typ != websocket.MessageText {
-			wc.Send(chat.Frame{Type: "error", Error: "frames are JSON text", At: time.Now().UTC()}.Encode())
+			wc.Send(chat.Frame{Type: "error", Error: s.errorText(lang, invalid("frames are JSON text")), At: time.Now().UTC()}.Encode())
 			continue
 		}
-		s.chatRequest(ctx, who, sp.ID, wc, data)
+		s.chatRequest(ctx, who, sp.ID, lang, wc, data)
 	}
 }
 
-// chatRequest runs one frame a client sent.
-func (s *server) chatRequest(ctx context.Context, who core.Subject, spaceID int64, wc *wsClient, data []byte) {
+// chatRequest runs one frame a client sent; a refusal is an error frame
+// whose text is in lang.
+func (s *server) chatRequest(ctx context.Context, who core.Subject, spaceID int64, lang string, wc *wsClient, data []byte) {
 	var req struct {
 		Type         string `json:"type"`
 		Conversation int64  `json:"conversation"`
@@ -169,12 +173,12 @@ func (s *server) chatRequest(ctx context.Context, who core.Subject, spaceID int6
 		}
 	}
 	if err != nil {
-		msg := "internal error"
+		msg := s.catalog.translate(lang, "error.internal")
 		switch {
 		case errors.Is(err, core.ErrNotFound):
-			msg = "not found"
+			msg = s.catalog.translate(lang, "error.not_found")
 		case errors.Is(err, core.ErrForbidden), errors.Is(err, core.ErrInvalid), errors.Is(err, core.ErrConflict):
-			msg = detail(err, 400)
+			msg = cmp.Or(s.errorText(lang, err), s.catalog.translate(lang, "error.invalid"))
 		default:
 			s.Logger.Error("chat request", "type", req.Type, "err", err)
 		}
