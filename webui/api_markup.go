@@ -14,6 +14,7 @@ import (
 // delete, comment and follow actions of forum, news and wiki.
 func (s *server) writingRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/markup", s.apiMarkup)
+	s.inboxRoutes(mux)
 }
 
 // apiMarkup renders Markdown as the pages will show it once saved:

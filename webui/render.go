@@ -134,7 +134,9 @@ type view struct {
 	Modules []core.Module
 	Nav     []navLink
 	// Role is the reader's role in Space ("admin", "member" or "").
-	Role   string
+	Role string
+	// Unread counts the reader's unread notifications (the header badge).
+	Unread int
 	Notice string
 	Data   any
 	// frameSrc is an origin the page may frame (a map), added to its
@@ -171,6 +173,9 @@ func (s *server) page(r *http.Request, title string) *view {
 	v.Lang = pickLang(lang, r.Header.Get("Accept-Language"))
 	if spaces, err := s.Spaces.Visible(ctx, who); err == nil {
 		v.Spaces = spaces
+	}
+	if s.Notify != nil && v.User != nil {
+		v.Unread, _ = s.Notify.Unread(ctx, who) // a badge is not worth failing a page for
 	}
 	return v
 }

@@ -66,6 +66,7 @@ type Topic struct {
 	CategoryID     int64     `json:"category_id"`
 	Title          string    `json:"title"`
 	Body           string    `json:"body"`
+	Source         *string   `json:"source,omitempty"` // Markdown written here (Body is its rendering)
 	AuthorID       *int64    `json:"author_id"`
 	RemoteAuthorID *int64    `json:"remote_author_id"`
 	APID           *string   `bun:"ap_id" json:"ap_id"`
@@ -85,6 +86,7 @@ type Post struct {
 	TopicID        int64     `json:"topic_id"`
 	InReplyToID    *int64    `json:"in_reply_to_id"`
 	Body           string    `json:"body"`
+	Source         *string   `json:"source,omitempty"` // Markdown written here (Body is its rendering)
 	AuthorID       *int64    `json:"author_id"`
 	RemoteAuthorID *int64    `json:"remote_author_id"`
 	APID           *string   `bun:"ap_id" json:"ap_id"`

@@ -37,6 +37,7 @@ type Article struct {
 	Title          string    `json:"title"`
 	Summary        string    `json:"summary"`
 	Body           string    `json:"body"`
+	Source         *string   `json:"source,omitempty"` // Markdown written here (Body is its rendering)
 	ImageHash      *string   `json:"-"`
 	ImageType      string    `json:"image_type,omitempty"`
 	AuthorID       *int64    `json:"author_id"`

@@ -1,6 +1,8 @@
-// Package notify tells people by mail of what they follow: forum
-// subscriptions (a forum.Hook), task assignments and status changes, and
-// calendar reminders. Each person chooses immediate mail, a daily digest
+// Package notify tells people of what they follow, by mail and in an
+// in-app list with unread counts (inbox.go): forum subscriptions (a
+// forum.Hook), generic follows of a wiki page, news article, folder, task
+// status or calendar (follow.go: Follow, Announce), task assignments and
+// status changes, and calendar reminders. Each person chooses immediate mail, a daily digest
 // or nothing; a forum subscription's own mode (immediate or digest) is
 // honoured unless the person turned notifications off.
 package notify
@@ -107,9 +109,10 @@ type digestLine struct {
 	CreatedAt time.Time
 }
 
-// Notify mails notes at once or keeps them for the digest, inside tx (so
-// nothing is sent for a change that rolls back). People without an
-// address, disabled, or who turned notifications off get nothing.
+// Notify adds notes to their people's in-app lists and mails them at
+// once or keeps them for the digest, inside tx (so nothing is sent for a
+// change that rolls back). Disabled people get nothing; people without
+// an address, or who turned mail off, only the in-app line.
 func (s *Service) Notify(ctx context.Context, tx bun.IDB, notes ...Note) error {
 	for _, n := range notes {
 		var acc struct {
@@ -131,10 +134,17 @@ func (s *Service) Notify(ctx context.Context, tx bun.IDB, notes ...Note) error {
 		if mode != Off && n.Mode != "" {
 			mode = n.Mode
 		}
-		if acc.Email == "" || acc.Disabled || mode == Off {
+		if acc.Disabled {
 			continue
 		}
 		title := strings.Join(strings.Fields(n.Title), " ")
+		n.Title = title
+		if err := s.keep(ctx, tx, n); err != nil {
+			return err
+		}
+		if acc.Email == "" || mode == Off {
+			continue
+		}
 		if mode == Digest {
 			line := title
 			if n.Path != "" {
