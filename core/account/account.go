@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -49,6 +50,9 @@ type Service struct {
 	db     *store.DB
 	now    func() time.Time
 	verify *verifyCache
+	// byLogin and totpOnSQL are the texts of the prepared statements
+	// authentication runs on every request.
+	byLogin, totpOnSQL func() string
 }
 
 // New returns the account service. now may be nil (time.Now).
@@ -56,7 +60,15 @@ func New(db *store.DB, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{db: db, now: now, verify: newVerifyCache(now)}
+	s := &Service{db: db, now: now, verify: newVerifyCache(now)}
+	s.byLogin = sync.OnceValue(func() string {
+		return db.NewSelect().Model((*Account)(nil)).Where("login = ?", store.Param).String()
+	})
+	s.totpOnSQL = sync.OnceValue(func() string {
+		return db.NewSelect().Model((*totpRow)(nil)).ColumnExpr("1").
+			Where("account_id = ? AND confirmed_at IS NOT NULL", store.Param).Limit(1).String()
+	})
+	return s
 }
 
 var loginRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
@@ -166,8 +178,7 @@ func (s *Service) Get(ctx context.Context, id int64) (*Account, error) {
 // ByLogin returns the account with login.
 func (s *Service) ByLogin(ctx context.Context, login string) (*Account, error) {
 	a := new(Account)
-	err := s.db.NewSelect().Model(a).Where("login = ?", login).Scan(ctx)
-	if err != nil {
+	if err := s.db.Get(ctx, s.db.DB, s.byLogin(), []any{login}, a); err != nil {
 		return nil, fmt.Errorf("account %q: %w", login, store.Translate(err))
 	}
 	return a, nil

@@ -32,7 +32,9 @@ type Target struct {
 func (e *Engine) Level(ctx context.Context, who core.Subject, t Target) (Level, error) {
 	expr, args := LevelSQL(who, "c", "")
 	var l Level
-	err := e.db.NewRaw("SELECT "+expr+" FROM containers c WHERE c.id = ?", append(args, t.ContainerID)...).Scan(ctx, &l)
+	// A prepared statement, reused: its text depends only on the kind
+	// of subject.
+	err := e.db.Get(ctx, e.db.DB, "SELECT "+expr+" FROM containers c WHERE c.id = ?", append(args, t.ContainerID), &l)
 	if err != nil {
 		return None, fmt.Errorf("container %d: %w", t.ContainerID, store.Translate(err))
 	}
@@ -69,8 +71,8 @@ func AuthorSQL(who core.Subject, c string) (string, []any) {
 // container: its module is on and who still belongs to its space.
 func (e *Engine) authorCounts(ctx context.Context, who core.Subject, containerID int64) (bool, error) {
 	var n int
-	err := e.db.NewRaw(`SELECT COUNT(*) FROM containers c WHERE c.id = ? AND `+moduleOnSQL("c")+` AND `+liveSQL("c")+` AND `+inSpaceSQL(who, "c"),
-		append([]any{containerID}, memberArgs(who)...)...).Scan(ctx, &n)
+	err := e.db.Get(ctx, e.db.DB, `SELECT COUNT(*) FROM containers c WHERE c.id = ? AND `+moduleOnSQL("c")+` AND `+liveSQL("c")+` AND `+inSpaceSQL(who, "c"),
+		append([]any{containerID}, memberArgs(who)...), &n)
 	return n > 0, store.Translate(err)
 }
 

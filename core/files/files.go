@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -65,6 +66,8 @@ type Options struct {
 // Service manages file trees.
 type Service struct {
 	lists     *listCache
+	nodeSQLMu sync.Mutex
+	nodeSQL   map[string]string // see nodeByID
 	db        *store.DB
 	blobs     *blob.Store
 	keep      int
@@ -76,7 +79,7 @@ type Service struct {
 
 // New returns the file service.
 func New(o Options) *Service {
-	s := &Service{lists: newListCache(o.ListingCacheMin), db: o.DB, blobs: o.Blobs, keep: o.KeepVersions, trashDays: o.TrashDays,
+	s := &Service{lists: newListCache(o.ListingCacheMin), nodeSQL: map[string]string{}, db: o.DB, blobs: o.Blobs, keep: o.KeepVersions, trashDays: o.TrashDays,
 		quota: o.DefaultQuota, rootLevel: o.SpaceRootLevel, now: o.Now}
 	if s.keep == 0 {
 		s.keep = DefaultKeepVersions
@@ -222,10 +225,12 @@ func (s *Service) SpaceRoot(ctx context.Context, spaceID int64) (*Root, error) {
 func (s *Service) root(ctx context.Context, col string, id int64, mk func(*Root) (*acl.Container, []acl.Grant)) (*Root, error) {
 	for attempt := 0; ; attempt++ {
 		r := new(Root)
-		err := s.db.NewSelect().Model(r).Where("r."+col+" = ?", id).Scan(ctx)
+		// One prepared statement: the tree and its root folder.
+		err := s.db.Get(ctx, s.db.DB, `SELECT r.container_id, r.space_id, r.owner_id, r.quota_bytes, n.id
+			FROM file_roots r JOIN file_nodes n ON n.root_id = r.container_id AND n.parent_id IS NULL
+			WHERE r.`+col+` = ?`, []any{id}, &r.ContainerID, &r.SpaceID, &r.OwnerID, &r.QuotaBytes, &r.NodeID)
 		if err == nil {
-			err = s.db.NewRaw(`SELECT id FROM file_nodes WHERE root_id = ? AND parent_id IS NULL`, r.ContainerID).Scan(ctx, &r.NodeID)
-			return r, store.Translate(err)
+			return r, nil
 		}
 		if err = store.Translate(err); !errors.Is(err, core.ErrNotFound) || attempt > 0 {
 			return nil, err
@@ -273,6 +278,37 @@ func (s *Service) selectNodes(db bun.IDB, who core.Subject, nodes any) *bun.Sele
 		Join("JOIN containers c ON c.id = n.container_id")
 }
 
+// nodeByID returns the text of the prepared statement that loads one
+// node by id with who's level (its ? stand for args, then the id). The
+// text depends only on the kind of subject (its arguments do not), so
+// a few texts serve every request; they are kept, by level expression.
+func (s *Service) nodeByID(who core.Subject) (string, []any) {
+	expr, args := levelExpr(who)
+	s.nodeSQLMu.Lock()
+	q, ok := s.nodeSQL[expr]
+	s.nodeSQLMu.Unlock()
+	if !ok {
+		params := make([]any, len(args))
+		for i := range params {
+			params[i] = store.Param
+		}
+		q = s.db.NewSelect().Model((*Node)(nil)).
+			ColumnExpr("n.*").ColumnExpr(expr+" AS level", params...).
+			Join("JOIN containers c ON c.id = n.container_id").
+			Where("n.id = ?", store.Param).String()
+		s.nodeSQLMu.Lock()
+		if len(s.nodeSQL) < maxNodeSQL {
+			s.nodeSQL[expr] = q
+		}
+		s.nodeSQLMu.Unlock()
+	}
+	return q, args
+}
+
+// maxNodeSQL bounds the texts nodeByID keeps (anonymous visitors who
+// unlocked many spaces each make another).
+const maxNodeSQL = 64
+
 // Node loads one node by id with who's level on it. It returns
 // ErrNotFound when who may not read it.
 func (s *Service) Node(ctx context.Context, who core.Subject, id int64) (*Node, error) {
@@ -281,7 +317,8 @@ func (s *Service) Node(ctx context.Context, who core.Subject, id int64) (*Node, 
 
 func (s *Service) node(ctx context.Context, db bun.IDB, who core.Subject, id int64) (*Node, error) {
 	n := new(Node)
-	if err := s.selectNodes(db, who, n).Where("n.id = ?", id).Scan(ctx); err != nil {
+	q, args := s.nodeByID(who)
+	if err := s.db.Get(ctx, db, q, append(args, id), n); err != nil {
 		return nil, fmt.Errorf("file %d: %w", id, store.Translate(err))
 	}
 	itemLevel(n)
@@ -304,8 +341,8 @@ func (s *Service) lookup(ctx context.Context, db bun.IDB, who core.Subject, r *R
 	id := r.NodeID
 	for _, name := range p {
 		var next int64
-		err := db.NewRaw(`SELECT id FROM file_nodes WHERE parent_id = ? AND name = ? AND trashed_at IS NULL`, id, name).
-			Scan(ctx, &next)
+		err := s.db.Get(ctx, db, `SELECT id FROM file_nodes WHERE parent_id = ? AND name = ? AND trashed_at IS NULL`,
+			[]any{id, name}, &next)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, store.Translate(err))
 		}

@@ -39,8 +39,15 @@ func (s *Service) Props(ctx context.Context, ids ...int64) (map[int64][]Prop, er
 	for start := 0; start < len(ids); start += 500 {
 		end := min(start+500, len(ids))
 		var ps []Prop
-		err := s.db.NewSelect().Model(&ps).Where("node_id IN (?)", bun.In(ids[start:end])).
-			Order("node_id", "namespace", "name").Scan(ctx)
+		var err error
+		if end-start == 1 {
+			// One node (PROPFIND Depth 0, a GET): a reused prepared statement.
+			err = s.db.All(ctx, s.db.DB, `SELECT node_id, namespace, name, value FROM file_props WHERE node_id = ?
+				ORDER BY namespace, name`, []any{ids[start]}, &ps)
+		} else {
+			err = s.db.NewSelect().Model(&ps).Where("node_id IN (?)", bun.In(ids[start:end])).
+				Order("node_id", "namespace", "name").Scan(ctx)
+		}
 		if err != nil && !errors.Is(store.Translate(err), core.ErrNotFound) {
 			return nil, store.Translate(err)
 		}

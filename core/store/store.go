@@ -40,6 +40,8 @@ const (
 type DB struct {
 	*bun.DB
 	Kind Dialect
+
+	prep prepared // statements of Get and Query
 }
 
 // Options select the database. With URL empty, SQLite in DataDir is used.
