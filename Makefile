@@ -25,10 +25,12 @@ fuzz:
 	FUZZTIME=$(FUZZTIME) bash .ci/fuzz
 
 # Benchmarks that print comparison tables (build tag "bench"); they run
-# nginx (WebDAV) and Radicale side by side, installed here when missing.
+# nginx (WebDAV) and Radicale side by side, installed here when missing,
+# with wrk as the load client of the small-request runs.
 bench:
 	@test -x /usr/sbin/nginx || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-extras)
 	@command -v radicale >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq radicale)
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(GO) test -tags bench -run '^TestBench' -count=1 -v -timeout 90m ./...
 
 # The model-based ACL test over many seeds (make test runs seed 1 only):
