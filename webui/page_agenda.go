@@ -2,9 +2,11 @@ package webui
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,11 +33,17 @@ func (s *server) agendaRoutes(mux *http.ServeMux) {
 		mux.HandleFunc("GET /s/{slug}/agenda", s.agendaPage)
 		mux.HandleFunc("POST /s/{slug}/agenda", s.agendaEventCreate)
 		mux.HandleFunc("GET /s/{slug}/agenda/{cal}/{name}", s.agendaEventPage)
+		mux.HandleFunc("POST /s/{slug}/agenda/{cal}/{name}/edit", s.agendaEventEdit)
+		mux.HandleFunc("POST /s/{slug}/agenda/{cal}/{name}/delete", s.agendaEventDelete)
+		mux.HandleFunc("POST /s/{slug}/agenda/{cal}/{name}/shift", s.agendaEventShift)
 		mux.HandleFunc("GET /s/{slug}/agenda/{cal}/object/{id}", s.davObjectOpen)
 	}
 	if s.Contacts != nil {
 		mux.HandleFunc("GET /s/{slug}/contacts", s.contactsPage)
+		mux.HandleFunc("POST /s/{slug}/contacts", s.contactCreate)
 		mux.HandleFunc("GET /s/{slug}/contacts/{book}/{name}", s.contactsPage)
+		mux.HandleFunc("POST /s/{slug}/contacts/{book}/{name}/edit", s.contactEdit)
+		mux.HandleFunc("POST /s/{slug}/contacts/{book}/{name}/delete", s.contactDelete)
 		mux.HandleFunc("GET /s/{slug}/contacts/{book}/object/{id}", s.davObjectOpen)
 	}
 }
@@ -94,6 +102,7 @@ type agendaItem struct {
 	Calendar  string
 	When      string // "10:00–11:00", "all day", "⋯–02:00" over midnight
 	Href      string
+	Shift     string // where dragging it to another day posts ("" when the reader may not)
 	Untitled  bool
 	Continued bool // began on an earlier day
 }
@@ -123,6 +132,7 @@ type agendaState struct {
 	Date time.Time
 	Sel  bool    // the reader chose calendars
 	On   []int64 // the calendars chosen
+	Cat  string  // the category shown ("" for all)
 }
 
 func (st agendaState) query(view string, date time.Time) string {
@@ -134,6 +144,9 @@ func (st agendaState) query(view string, date time.Time) string {
 		for _, id := range st.On {
 			q.Add("cal", strconv.FormatInt(id, 10))
 		}
+	}
+	if st.Cat != "" {
+		q.Set("category", st.Cat)
 	}
 	return "?" + q.Encode()
 }
@@ -155,11 +168,18 @@ func agendaRange(view string, date time.Time) (from, to time.Time) {
 		first := time.Date(y, m, 1, 0, 0, 0, 0, loc)
 		last := time.Date(y, m+1, 0, 0, 0, 0, 0, loc)
 		return monday(first), monday(last).AddDate(0, 0, 7)
+	case "planning":
+		from = time.Date(y, m, d, 0, 0, 0, 0, loc)
+		return from, from.AddDate(0, 0, planningDays)
 	default:
 		from = monday(date)
 		return from, from.AddDate(0, 0, 7)
 	}
 }
+
+// planningDays is the span of the planning: the next events of two
+// months, day by day.
+const planningDays = 60
 
 // step moves date by one view forwards (n=1) or backwards (n=-1).
 func step(view string, date time.Time, n int) time.Time {
@@ -169,6 +189,8 @@ func step(view string, date time.Time, n int) time.Time {
 	case "month":
 		first := time.Date(date.Year(), date.Month(), 1, 0, 0, 0, 0, date.Location())
 		return first.AddDate(0, n, 0)
+	case "planning":
+		return date.AddDate(0, 0, planningDays*n)
 	default:
 		from, _ := agendaRange("week", date)
 		return from.AddDate(0, 0, 7*n)
@@ -184,8 +206,8 @@ func (s *server) agendaPage(w http.ResponseWriter, r *http.Request) {
 	tr := func(key string, args ...any) string { return s.catalog.translate(v.Lang, key, args...) }
 	loc := readerZone(v)
 	q := r.URL.Query()
-	st := agendaState{View: q.Get("view"), Sel: q.Get("sel") == "1"}
-	if st.View != "day" && st.View != "month" {
+	st := agendaState{View: q.Get("view"), Sel: q.Get("sel") == "1", Cat: strings.TrimSpace(q.Get("category"))}
+	if st.View != "day" && st.View != "month" && st.View != "planning" {
 		st.View = "week"
 	}
 	today := time.Now().In(loc)
@@ -234,6 +256,28 @@ func (s *server) agendaPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	// the categories of the range, to filter by; then the filter
+	cats := map[string]string{}
+	kept := ag.Occurrences[:0]
+	for _, o := range ag.Occurrences {
+		in := st.Cat == ""
+		for _, c := range o.Categories {
+			cats[strings.ToLower(c)] = c
+			in = in || strings.EqualFold(c, st.Cat)
+		}
+		if in {
+			kept = append(kept, o)
+		}
+	}
+	ag.Occurrences = kept
+	var catLinks []map[string]any
+	for _, c := range slices.Sorted(maps.Keys(cats)) {
+		f := st
+		f.Cat = cats[c]
+		catLinks = append(catLinks, map[string]any{"Name": cats[c], "Href": f.query(st.View, st.Date), "On": strings.EqualFold(c, st.Cat)})
+	}
+	all := st
+	all.Cat = ""
 	layout := dateLayout(v.User)
 	var days []agendaDay
 	for d := from; d.Before(to); d = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc) {
@@ -251,6 +295,9 @@ func (s *server) agendaPage(w http.ResponseWriter, r *http.Request) {
 			it := agendaItem{Occurrence: o, Color: c.Color, Calendar: c.Name, Untitled: o.Summary == "",
 				Continued: o.Start.Before(d),
 				Href:      fmt.Sprintf("/s/%s/agenda/%d/%s?at=%d", v.Space.Slug, o.CalendarID, url.PathEscape(o.Name), o.Start.Unix())}
+			if c.CanAdd && !it.Continued {
+				it.Shift = fmt.Sprintf("/s/%s/agenda/%d/%s/shift", v.Space.Slug, o.CalendarID, url.PathEscape(o.Name))
+			}
 			switch {
 			case o.AllDay:
 				it.When = tr("agenda.all_day")
@@ -276,6 +323,15 @@ func (s *server) agendaPage(w http.ResponseWriter, r *http.Request) {
 		title = days[0].Long
 	case "month":
 		title = tr(fmt.Sprintf("agenda.month.%d", int(st.Date.Month()))) + " " + strconv.Itoa(st.Date.Year())
+	case "planning":
+		title = tr("agenda.planning_from", from.Format(layout))
+		var busy []agendaDay
+		for _, d := range days {
+			if len(d.Items) > 0 {
+				busy = append(busy, d)
+			}
+		}
+		days = busy
 	default:
 		title = from.Format(layout) + " – " + to.AddDate(0, 0, -1).Format(layout)
 	}
@@ -284,7 +340,9 @@ func (s *server) agendaPage(w http.ResponseWriter, r *http.Request) {
 		"Calendars": legend, "Writable": writable, "Unreadable": ag.Unreadable, "Zone": loc.String(),
 		"Prev": st.query(st.View, step(st.View, st.Date, -1)), "Next": st.query(st.View, step(st.View, st.Date, 1)),
 		"Today": st.query(st.View, today),
-		"Views": map[string]string{"day": st.query("day", st.Date), "week": st.query("week", st.Date), "month": st.query("month", st.Date)},
+		"Views": map[string]string{"day": st.query("day", st.Date), "week": st.query("week", st.Date), "month": st.query("month", st.Date),
+			"planning": st.query("planning", st.Date)},
+		"Categories": catLinks, "Category": st.Cat, "Repeats": calendar.Repeats, "AllCategories": all.query(st.View, st.Date),
 	}
 	if st.View == "day" {
 		var cols []agendaColumn
@@ -318,95 +376,6 @@ func (s *server) agendaPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "agenda", v)
 }
 
-// agendaEventPage shows one event: its occurrence at ?at= (unix seconds
-// of its start), else the next one from today, with a video call whose
-// room is the event's own.
-func (s *server) agendaEventPage(w http.ResponseWriter, r *http.Request) {
-	v, ok := s.moduleView(w, r, core.ModCalendar, "agenda.event")
-	if !ok {
-		return
-	}
-	ctx, who := r.Context(), core.SubjectFrom(r.Context())
-	loc := readerZone(v)
-	id, err := pathID(r, "cal")
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	c, err := s.Calendar.ByID(ctx, who, id)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	name := r.PathValue("name")
-	var occ []calendar.Occurrence
-	var at time.Time
-	if sec, err := strconv.ParseInt(r.URL.Query().Get("at"), 10, 64); err == nil && sec > -62135596800 && sec < 253402300799 {
-		at = time.Unix(sec, 0).In(loc)
-		occ, err = s.Calendar.EventOccurrences(ctx, c, name, at, at.Add(time.Second), loc)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-	}
-	if len(occ) == 0 {
-		now := time.Now().In(loc)
-		at = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
-		occ, err = s.Calendar.EventOccurrences(ctx, c, name, at, at.AddDate(1, 0, 0), loc)
-		if err == nil && len(occ) == 0 {
-			occ, err = s.Calendar.EventOccurrences(ctx, c, name, at.AddDate(-1, 0, 0), at, loc)
-			if len(occ) > 0 {
-				occ = occ[len(occ)-1:]
-			}
-		}
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-	}
-	if len(occ) == 0 {
-		s.pageError(w, r, fmt.Errorf("no occurrence near this date: %w", core.ErrNotFound))
-		return
-	}
-	o := occ[0]
-	for _, x := range occ {
-		if x.Start.Equal(at) {
-			o = x
-		}
-	}
-	color := colorOf(c)
-	room, err := s.jitsi.Room(ctx, "event", o.ObjectID)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	layout := dateLayout(v.User)
-	tr := func(key string, args ...any) string { return s.catalog.translate(v.Lang, key, args...) }
-	var when string
-	switch {
-	case o.AllDay:
-		last := o.End.AddDate(0, 0, -1)
-		when = o.Start.Format(layout)
-		if last.After(o.Start) {
-			when += " – " + last.Format(layout)
-		}
-		when += " · " + tr("agenda.all_day")
-	case o.Start.YearDay() == o.End.YearDay() && o.Start.Year() == o.End.Year():
-		when = o.Start.Format(layout+" 15:04") + "–" + o.End.Format("15:04")
-	default:
-		when = o.Start.Format(layout+" 15:04") + " – " + o.End.Format(layout+" 15:04")
-	}
-	v.Title = "agenda.event"
-	v.Data = map[string]any{
-		"Event": o, "Calendar": c.Name, "Color": color, "When": when, "Zone": loc.String(),
-		"Back":     agendaState{}.query("week", o.Start),
-		"Join":     s.jitsi.Link(room, v.User.Name, v.User.Email, false),
-		"Guest":    s.jitsi.Link(room, "", "", true),
-		"PlaceMap": s.mapSearch(o.Location),
-	}
-	s.render(w, r, http.StatusOK, "agendaevent", v)
-}
-
 // agendaEventCreate adds a simple event from the agenda's form: a title,
 // a day, and either "all day" or a start and end time in the reader's
 // zone (an end at or before the start is on the next day).
@@ -436,36 +405,14 @@ func (s *server) agendaEventCreate(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, fmt.Errorf("calendar: %w", core.ErrNotFound))
 		return
 	}
-	day, err := time.ParseInLocation(time.DateOnly, f.Get("date"), loc)
-	if err != nil || day.Year() < 1900 || day.Year() > 9000 {
-		s.pageError(w, r, invalid("date must be YYYY-MM-DD"))
+	e, err := eventForm(f, loc)
+	if err != nil {
+		s.pageError(w, r, err)
 		return
-	}
-	e := calendar.NewEvent{Summary: f.Get("summary"), Location: f.Get("location"), Description: f.Get("description")}
-	if f.Get("allday") != "" {
-		e.AllDay, e.Start, e.End = true, day, day.AddDate(0, 0, 1)
-	} else {
-		at := func(field string) (time.Time, error) {
-			hm, err := time.Parse("15:04", f.Get(field))
-			if err != nil {
-				return time.Time{}, invalid(field + " must be HH:MM")
-			}
-			return time.Date(day.Year(), day.Month(), day.Day(), hm.Hour(), hm.Minute(), 0, 0, loc), nil
-		}
-		if e.Start, err = at("start"); err == nil {
-			e.End, err = at("end")
-		}
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		if !e.End.After(e.Start) {
-			e.End = time.Date(day.Year(), day.Month(), day.Day()+1, e.End.Hour(), e.End.Minute(), 0, 0, loc)
-		}
 	}
 	if _, err := s.Calendar.AddEvent(ctx, who, c, e); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/s/"+v.Space.Slug+"/agenda"+agendaState{}.query("week", day), http.StatusSeeOther)
+	http.Redirect(w, r, "/s/"+v.Space.Slug+"/agenda"+agendaState{}.query("week", e.Start), http.StatusSeeOther)
 }

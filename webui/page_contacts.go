@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"plaza/core"
+	"plaza/core/acl"
 	"plaza/core/calendar"
 	"plaza/core/contacts"
 )
@@ -163,7 +164,13 @@ func (s *server) contactsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	pg := paginate(r, len(rows), contactsPerPage)
 	lo, hi := pg.Bounds()
-	data := map[string]any{"Books": books, "Book": bookID, "Query": query, "Cards": rows[lo:hi], "Unreadable": dir.Unreadable,
+	var writable []calendar.Collection
+	for _, b := range books {
+		if acl.Allows(b.Level, true, acl.PrivBind) {
+			writable = append(writable, b)
+		}
+	}
+	data := map[string]any{"Books": books, "Writable": writable, "Blank": contacts.Fields{}, "Book": bookID, "Query": query, "Cards": rows[lo:hi], "Unreadable": dir.Unreadable,
 		"Count": len(rows), "Pager": pg}
 	if sel != nil {
 		var addrs []contactAddress
@@ -178,6 +185,16 @@ func (s *server) contactsPage(w http.ResponseWriter, r *http.Request) {
 			addrs = append(addrs, ca)
 		}
 		detail := map[string]any{"Card": sel, "Addresses": addrs}
+		for i := range books {
+			if books[i].ContainerID != sel.BookID {
+				continue
+			}
+			f, o, err := s.Contacts.CardFields(ctx, &books[i], sel.Name)
+			if err == nil && acl.Allows(s.Contacts.ItemLevel(&books[i], who, o), false, acl.PrivWriteContent) {
+				detail["Edit"] = map[string]any{"Fields": f, "Emails": strings.Join(f.Emails, "\n"), "Phones": strings.Join(f.Phones, "\n"),
+					"Action": s.contactHref(v, sel.BookID, sel.Name)}
+			}
+		}
 		if g := sel.Located(); g != nil {
 			detail["MapEmbed"] = s.mapEmbed(*g)
 			detail["MapLink"] = s.mapAt(*g)

@@ -26,6 +26,13 @@ type Occurrence struct {
 	Recurring  bool
 	Tentative  bool // STATUS:TENTATIVE
 	Free       bool // TRANSP:TRANSPARENT: shown, but not busy time
+	// RecurrenceID names the occurrence of a recurring event for an edit
+	// of it alone (the codec's key of its original start); 0 when the
+	// event does not recur.
+	RecurrenceID int64
+	Categories   []string
+	// Repeat is the frequency of the series' rule ("" when none).
+	Repeat string
 
 	// Where the event lives (set by Service.Occurrences).
 	CalendarID int64  // container id of the calendar it was found in

@@ -37,6 +37,9 @@ type CardCodec interface {
 	calendar.Codec
 	Fields(data []byte) (Fields, error)
 	Build(f Fields) ([]byte, error)
+	// Update sets f on the card data, keeping its version and the
+	// properties f does not hold (UID stays).
+	Update(data []byte, f Fields) ([]byte, error)
 	Card(data []byte) (Card, error) // the directory page's view of a card (directory.go)
 }
 

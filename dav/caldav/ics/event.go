@@ -35,6 +35,14 @@ func (Codec) WriteEvent(uid string, e calendar.NewEvent, stamp time.Time) ([]byt
 	if e.Description != "" {
 		ev.Props.SetText(ical.PropDescription, e.Description)
 	}
+	if len(e.Categories) > 0 {
+		p := ical.NewProp(ical.PropCategories)
+		p.SetTextList(e.Categories)
+		ev.Props.Set(p)
+	}
+	if e.Repeat != "" {
+		setRepeat(ev.Component, e.Repeat)
+	}
 	cal.Children = append(cal.Children, ev.Component)
 	var b bytes.Buffer
 	if err := Encode(&b, cal.Component); err != nil {

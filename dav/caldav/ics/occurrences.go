@@ -46,6 +46,10 @@ func (Codec) Occurrences(data []byte, from, to time.Time, loc *time.Location) ([
 			return true
 		}
 		o := calendar.Occurrence{UID: uid, Start: in.Start, End: in.End, AllDay: isDate(ds), Recurring: in.Recurring}
+		if in.Recurring {
+			o.RecurrenceID = in.RecurrenceID.Unix()
+			o.Repeat = repeatOf(seriesMaster(comps))
+		}
 		if wallClock(ds) {
 			o.Start = inWall(o.Start, loc)
 			end := c.Props.Get(ical.PropDateTimeEnd)
@@ -66,6 +70,7 @@ func (Codec) Occurrences(data []byte, from, to time.Time, loc *time.Location) ([
 		o.Summary = text(c, ical.PropSummary)
 		o.Location = text(c, ical.PropLocation)
 		o.Description = text(c, ical.PropDescription)
+		o.Categories = categories(c)
 		if p := c.Props.Get(ical.PropStatus); p != nil && strings.EqualFold(strings.TrimSpace(p.Value), "TENTATIVE") {
 			o.Tentative = true
 		}

@@ -8,6 +8,7 @@ package vcf
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-vcard"
@@ -372,6 +373,73 @@ func (Codec) Build(f contacts.Fields) ([]byte, error) {
 		card.SetValue(vcard.FieldNote, f.Note)
 	}
 	card.SetValue(vcard.FieldUID, f.UID)
+	var b bytes.Buffer
+	if err := vcard.NewEncoder(&b).Encode(card); err != nil {
+		return nil, invalid("%v", err)
+	}
+	return b.Bytes(), nil
+}
+
+// Update implements contacts.CardCodec.
+func (Codec) Update(data []byte, f contacts.Fields) ([]byte, error) {
+	card, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	old, _ := Codec{}.Fields(data)
+	set := func(field, v string) {
+		if v == "" {
+			delete(card, field)
+			return
+		}
+		card.SetValue(field, v)
+	}
+	set(vcard.FieldFormattedName, f.FullName)
+	if f.GivenName != "" || f.FamilyName != "" {
+		n := card.Name()
+		if n == nil {
+			n = &vcard.Name{}
+		}
+		n.GivenName, n.FamilyName = f.GivenName, f.FamilyName
+		card.SetName(n)
+	} else if card.Name() != nil {
+		card.SetName(&vcard.Name{})
+	}
+	if strings.HasPrefix(card.Value(vcard.FieldVersion), "4") {
+		set(vcard.FieldKind, f.Kind)
+	}
+	set(vcard.FieldOrganization, f.Organization)
+	set(vcard.FieldTitle, f.Title)
+	set(vcard.FieldNote, f.Note)
+	if !slices.Equal(old.Emails, f.Emails) {
+		delete(card, vcard.FieldEmail)
+		for _, e := range f.Emails {
+			card.AddValue(vcard.FieldEmail, e)
+		}
+	}
+	if !slices.Equal(old.Phones, f.Phones) {
+		delete(card, vcard.FieldTelephone)
+		for _, p := range f.Phones {
+			card.AddValue(vcard.FieldTelephone, p)
+		}
+	}
+	if old.Address != f.Address {
+		// the page edits the first address as one line
+		var rest []*vcard.Field
+		for i, a := range card[vcard.FieldAddress] {
+			if i > 0 {
+				rest = append(rest, a)
+			}
+		}
+		delete(card, vcard.FieldAddress)
+		if f.Address != "" {
+			card.AddAddress(&vcard.Address{StreetAddress: f.Address})
+		}
+		card[vcard.FieldAddress] = append(card[vcard.FieldAddress], rest...)
+		if len(card[vcard.FieldAddress]) == 0 {
+			delete(card, vcard.FieldAddress)
+		}
+	}
 	var b bytes.Buffer
 	if err := vcard.NewEncoder(&b).Encode(card); err != nil {
 		return nil, invalid("%v", err)
