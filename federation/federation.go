@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"plaza/core"
+	"plaza/core/acl"
 	"plaza/core/forum"
 	"plaza/core/news"
 	"plaza/core/poll"
@@ -74,6 +75,7 @@ type Server struct {
 	keyBits  int
 	limits   *hostLimiter
 	queue    *Queue
+	eng      *acl.Engine
 }
 
 // New builds the federation server and registers its hooks on the forum
@@ -100,7 +102,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{db: o.DB, base: base, baseStr: base.String(), insecure: o.Insecure, log: o.Logger,
 		forum: o.Forum, news: o.News, polls: o.Polls, version: o.Version, now: o.Now, client: newClient(o.Insecure, o.Resolve),
-		keys: keyring{keys: map[string]*rsa.PrivateKey{}, public: map[string]string{}}, keyBits: o.KeyBits}
+		keys: keyring{keys: map[string]*rsa.PrivateKey{}, public: map[string]string{}}, keyBits: o.KeyBits, eng: acl.New(o.DB)}
 	if s.keyBits < 1024 {
 		s.keyBits = 2048
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"plaza/core"
+	"plaza/core/fediverse"
 	"plaza/core/store"
 )
 
@@ -62,6 +63,12 @@ func (s *Server) Follow(ctx context.Context, who core.Subject, spaceID int64, ha
 	ra, err := s.remoteActor(ctx, uri, true)
 	if err != nil {
 		return nil, unreachable(handle, err)
+	}
+	if b, err := s.blocked(ctx, ra.URI); err != nil || b {
+		if err == nil {
+			err = fmt.Errorf("%w: %s is blocked here", core.ErrForbidden, handle)
+		}
+		return nil, err
 	}
 	out := &Followed{ActorID: ra.URI, Type: ra.Type, SpaceID: spaceID}
 	var container *int64
@@ -158,15 +165,7 @@ func (s *Server) FollowAccepted(ctx context.Context, who core.Subject, actorID s
 }
 
 // Following is one remote actor a person here follows.
-type Following struct {
-	ActorID    string `json:"actor_id"`
-	Handle     string `json:"handle"` // user@host
-	Name       string `json:"name"`
-	Type       string `json:"type"`
-	SpaceID    int64  `json:"space_id"`
-	CategoryID int64  `json:"category_id,omitempty"` // the mirror of a Group
-	Accepted   bool   `json:"accepted"`
-}
+type Following = fediverse.Following
 
 // Follows lists what who follows, for the web UI.
 func (s *Server) Follows(ctx context.Context, who core.Subject) ([]Following, error) {

@@ -225,9 +225,13 @@ func (h newsHook) NewsEvent(ctx context.Context, tx bun.IDB, k news.EventKind, a
 	if a.Remote() {
 		return nil
 	}
-	public, err := publicContainer(ctx, tx, a.ContainerID)
-	if err != nil || !public {
-		return err
+	// A Delete also goes out for an article that just stopped being
+	// public: its followers had it.
+	if k != news.Deleted {
+		public, err := publicContainer(ctx, tx, a.ContainerID)
+		if err != nil || !public {
+			return err
+		}
 	}
 	var slug string
 	if err := tx.NewSelect().Table("spaces").Column("slug").Where("id = ?", a.SpaceID).Scan(ctx, &slug); err != nil {

@@ -52,6 +52,13 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fail(http.StatusBadRequest, "%v", err))
 		return
 	}
+	if b, err := s.blocked(ctx, p.KeyID); err != nil || b {
+		if err == nil {
+			err = fail(http.StatusForbidden, "this server blocks yours")
+		}
+		s.writeError(w, r, err)
+		return
+	}
 	signer, err := s.actorForKey(ctx, p.KeyID, false)
 	if err != nil {
 		if act.Type.is("Delete") && act.actorID() == refID(act.Object) {
@@ -78,6 +85,13 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 	}
 	if act.actorID() != signer.URI {
 		s.writeError(w, r, fail(http.StatusForbidden, "the activity's actor is not the signer"))
+		return
+	}
+	if b, err := s.blocked(ctx, signer.URI); err != nil || b {
+		if err == nil {
+			err = fail(http.StatusForbidden, "this server blocks you")
+		}
+		s.writeError(w, r, err)
 		return
 	}
 	// The id is taken before the activity is applied, so two copies

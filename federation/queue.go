@@ -417,6 +417,12 @@ func (q *Queue) post(ctx context.Context, d *Delivery) error {
 	if err := checkURL(req.URL, q.s.insecure); err != nil {
 		return &statusError{Code: http.StatusBadRequest}
 	}
+	if b, err := q.s.blocked(ctx, d.Inbox); err != nil || b {
+		if err == nil {
+			err = &statusError{Code: http.StatusForbidden} // blocked here: final
+		}
+		return err
+	}
 	req.Header.Set("Content-Type", ldType)
 	req.Header.Set("Accept", acceptAP)
 	req.Header.Set("User-Agent", q.s.userAgent())

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"plaza/core"
+	"plaza/core/fediverse"
 )
 
 // Federation is what the pages need of the federation adapter: following
@@ -16,6 +17,14 @@ import (
 type Federation interface {
 	FollowRemote(ctx context.Context, who core.Subject, spaceID int64, handle string) (actorID string, categoryID int64, err error)
 	UnfollowRemote(ctx context.Context, who core.Subject, actorID string) error
+	// SpaceFediverse lists the space's actors (news, public categories)
+	// with their handles, their followers where who may manage them, and
+	// what the space follows.
+	SpaceFediverse(ctx context.Context, who core.Subject, spaceID int64) (*fediverse.Space, error)
+	RemoveFollower(ctx context.Context, who core.Subject, spaceID int64, ours, follower string) error
+	Blocks(ctx context.Context, who core.Subject) ([]fediverse.Block, error)
+	AddBlock(ctx context.Context, who core.Subject, kind, value string) (*fediverse.Block, error)
+	RemoveBlock(ctx context.Context, who core.Subject, id int64) error
 }
 
 func (s *server) federationRoutes(mux *http.ServeMux) {
@@ -27,6 +36,17 @@ func (s *server) federationRoutes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /api/v1/spaces/{space}/follows", s.apiFollow)
 		mux.HandleFunc("DELETE /api/v1/spaces/{space}/follows", s.apiUnfollow)
 		mux.HandleFunc("POST /s/{slug}/follows", s.pageFollow)
+		mux.HandleFunc("GET /api/v1/spaces/{space}/fediverse", s.apiSpaceActors)
+		mux.HandleFunc("DELETE /api/v1/spaces/{space}/followers", s.apiRemoveFollower)
+		mux.HandleFunc("GET /s/{slug}/federation", s.federationPage)
+		mux.HandleFunc("POST /s/{slug}/federation/followers/remove", s.pageRemoveFollower)
+		mux.HandleFunc("POST /s/{slug}/federation/unfollow", s.pageUnfollow)
+		mux.HandleFunc("GET /api/v1/admin/federation/blocks", s.apiBlocks)
+		mux.HandleFunc("POST /api/v1/admin/federation/blocks", s.apiAddBlock)
+		mux.HandleFunc("DELETE /api/v1/admin/federation/blocks/{id}", s.apiRemoveBlock)
+		mux.HandleFunc("GET /admin/federation", s.blocksPage)
+		mux.HandleFunc("POST /admin/federation/blocks", s.pageAddBlock)
+		mux.HandleFunc("POST /admin/federation/blocks/{id}/delete", s.pageRemoveBlock)
 	}
 }
 
@@ -162,4 +182,210 @@ func (s *server) pageFollow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/s/"+v.Space.Slug+"/news", http.StatusSeeOther)
+}
+
+// apiSpaceActors answers GET /api/v1/spaces/{space}/fediverse: the
+// space's handles, and followers where the caller may manage them.
+func (s *server) apiSpaceActors(w http.ResponseWriter, r *http.Request) {
+	who, ok := s.requireAccount(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "space")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sp, err := s.Federation.SpaceFediverse(r.Context(), who, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sp)
+}
+
+// apiRemoveFollower answers DELETE
+// /api/v1/spaces/{space}/followers?of=OUR_ACTOR&actor=FOLLOWER.
+func (s *server) apiRemoveFollower(w http.ResponseWriter, r *http.Request) {
+	who, ok := s.requireAccount(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "space")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	if q.Get("of") == "" || q.Get("actor") == "" {
+		s.fail(w, r, invalid("of (our actor's id) and actor (the follower's id) are required"))
+		return
+	}
+	if err := s.Federation.RemoveFollower(r.Context(), who, id, q.Get("of"), q.Get("actor")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// federationPage shows a space's fediverse handles, their followers (for
+// whoever may remove them) and the follow form.
+func (s *server) federationPage(w http.ResponseWriter, r *http.Request) {
+	who, ok := s.requireUser(w, r)
+	if !ok {
+		return
+	}
+	v := s.page(r, "federation.title")
+	if err := s.spaceView(r, v); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	sp, err := s.Federation.SpaceFediverse(r.Context(), who, v.Space.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	v.Data = sp
+	s.render(w, r, http.StatusOK, "federation", v)
+}
+
+func (s *server) pageRemoveFollower(w http.ResponseWriter, r *http.Request) {
+	who, ok := s.requireUser(w, r)
+	if !ok {
+		return
+	}
+	v := s.page(r, "federation.title")
+	err := s.spaceView(r, v)
+	if err == nil {
+		err = s.parseForm(w, r)
+	}
+	if err == nil {
+		err = s.Federation.RemoveFollower(r.Context(), who, v.Space.ID, r.PostForm.Get("of"), r.PostForm.Get("actor"))
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+v.Space.Slug+"/federation", http.StatusSeeOther)
+}
+
+// apiBlocks answers GET /api/v1/admin/federation/blocks.
+func (s *server) apiBlocks(w http.ResponseWriter, r *http.Request) {
+	who, ok := s.requireAccount(w, r)
+	if !ok {
+		return
+	}
+	bs, err := s.Federation.Blocks(r.Context(), who)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"blocks": bs})
+}
+
+// apiAddBlock answers POST /api/v1/admin/federation/blocks {"kind":
+// "actor"|"domain", "value": actor id, name@host or host name}.
+func (s *server) apiAddBlock(w http.ResponseWriter, r *http.Request) {
+	who, ok := s.requireAccount(w, r)
+	if !ok {
+		return
+	}
+	var body struct {
+		Kind  string `json:"kind"`
+		Value string `json:"value"`
+	}
+	if err := readJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.Federation.AddBlock(r.Context(), who, body.Kind, body.Value)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, b)
+}
+
+// apiRemoveBlock answers DELETE /api/v1/admin/federation/blocks/{id}.
+func (s *server) apiRemoveBlock(w http.ResponseWriter, r *http.Request) {
+	who, ok := s.requireAccount(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = s.Federation.RemoveBlock(r.Context(), who, id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// blocksPage is the administrators' page of blocked actors and servers.
+func (s *server) blocksPage(w http.ResponseWriter, r *http.Request) {
+	v, who, ok := s.adminView(w, r, "federation.blocks")
+	if !ok {
+		return
+	}
+	bs, err := s.Federation.Blocks(r.Context(), who)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	v.Data = map[string]any{"Blocks": bs}
+	s.render(w, r, http.StatusOK, "admin_federation", v)
+}
+
+func (s *server) pageAddBlock(w http.ResponseWriter, r *http.Request) {
+	who, ok := s.requireUser(w, r)
+	if !ok {
+		return
+	}
+	err := s.parseForm(w, r)
+	if err == nil {
+		_, err = s.Federation.AddBlock(r.Context(), who, r.PostForm.Get("kind"), r.PostForm.Get("value"))
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/federation", http.StatusSeeOther)
+}
+
+func (s *server) pageRemoveBlock(w http.ResponseWriter, r *http.Request) {
+	who, ok := s.requireUser(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = s.parseForm(w, r)
+	}
+	if err == nil {
+		err = s.Federation.RemoveBlock(r.Context(), who, id)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/federation", http.StatusSeeOther)
+}
+
+// pageUnfollow is the federation page's "stop following" button.
+func (s *server) pageUnfollow(w http.ResponseWriter, r *http.Request) {
+	who, ok := s.requireUser(w, r)
+	if !ok {
+		return
+	}
+	err := s.parseForm(w, r)
+	if err == nil {
+		err = s.Federation.UnfollowRemote(r.Context(), who, r.PostForm.Get("actor"))
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/s/"+r.PathValue("slug")+"/federation", http.StatusSeeOther)
 }

@@ -130,7 +130,17 @@ func (s *server) spacePage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	v.Data = map[string]any{"Members": len(members), "Role": v.Role, "Widgets": ws}
+	data := map[string]any{"Members": len(members), "Role": v.Role, "Widgets": ws}
+	v.Data = data
+	if s.Federation != nil {
+		// Its fediverse handles, for people to follow it from elsewhere.
+		sp, err := s.Federation.SpaceFediverse(r.Context(), core.SubjectFrom(r.Context()), v.Space.ID)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		data["Fediverse"] = sp.Actors
+	}
 	s.render(w, r, http.StatusOK, "space", v)
 }
 

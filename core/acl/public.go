@@ -12,7 +12,9 @@ import (
 // takes it away, keeping its other grants: a public forum category or
 // news article is what federation publishes. who needs full on it
 // (write-acl), or to be authorID (an item's author has full on it).
-func (e *Engine) SetPublic(ctx context.Context, who core.Subject, containerID, authorID int64, public bool) error {
+// then, if given, runs in the same transaction once the grants are set
+// (federation publishes what became public).
+func (e *Engine) SetPublic(ctx context.Context, who core.Subject, containerID, authorID int64, public bool, then ...func(context.Context, bun.Tx) error) error {
 	if who.IsAnonymous() || authorID == 0 || who.AccountID != authorID {
 		if err := e.Decide(ctx, who, Target{ContainerID: containerID}, PrivWriteACL); err != nil {
 			return err
@@ -32,6 +34,14 @@ func (e *Engine) SetPublic(ctx context.Context, who core.Subject, containerID, a
 		if public {
 			out = append(out, Grant{PrincipalKind: PrincipalAnonymous, Level: Read})
 		}
-		return SetGrants(ctx, tx, containerID, out)
+		if err := SetGrants(ctx, tx, containerID, out); err != nil {
+			return err
+		}
+		for _, f := range then {
+			if err := f(ctx, tx); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

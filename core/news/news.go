@@ -425,5 +425,16 @@ func (s *Service) SetPublic(ctx context.Context, who core.Subject, id int64, pub
 	if a.AuthorID != nil {
 		author = *a.AuthorID
 	}
-	return s.eng.SetPublic(ctx, who, id, author, public)
+	// Followers of the space learn of it as of a new article, or of its
+	// deletion when it stops being public.
+	return s.eng.SetPublic(ctx, who, id, author, public, func(ctx context.Context, tx bun.Tx) error {
+		out, err := s.get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if public {
+			return s.emit(ctx, tx, Created, out)
+		}
+		return s.emit(ctx, tx, Deleted, out)
+	})
 }
