@@ -539,8 +539,8 @@ func TestBrowserForumAndNews(t *testing.T) {
 		chromedp.WaitVisible(`#posts`, chromedp.ByID),
 		chromedp.Text(`#posts`, &replies, chromedp.ByID),
 	)
-	// Typed markup is shown as text, never run as HTML.
-	if !strings.Contains(body, "Bring &lt;b&gt;snacks&lt;/b&gt;") || !strings.Contains(body, "<p>and music</p>") {
+	// Text is Markdown: typed HTML is dropped, never run.
+	if !strings.Contains(body, "<p>Bring snacks</p>") || !strings.Contains(body, "<p>and music</p>") {
 		t.Errorf("topic body %q", body)
 	}
 	if !strings.Contains(replies, "Count me in") || !strings.Contains(replies, "Ann Admin") {

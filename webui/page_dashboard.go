@@ -92,7 +92,7 @@ func (s *server) dashboard(r *http.Request, v *view, scope string, spaces []spac
 			case "activity":
 				wv.Items, wv.Off, err = s.latest(r, all, nil)
 			case "forum":
-				wv.Items, wv.Off, err = s.latest(r, on[core.ModForum], []core.Module{core.ModForum})
+				wv.Items, wv.Off, err = s.unreadForum(r, on[core.ModForum])
 			case "chat":
 				wv.Items, wv.Off, err = s.unreadChat(r, on[core.ModChat])
 			case "polls":
@@ -244,6 +244,27 @@ func (s *server) unreadChat(r *http.Request, spaces []space.Space) ([]widgetItem
 		}
 	}
 	return out, false, nil
+}
+
+// unreadForum: the topics with activity since the reader last opened
+// them, most recent first.
+func (s *server) unreadForum(r *http.Request, spaces []space.Space) ([]widgetItem, bool, error) {
+	if s.Forum == nil || len(spaces) == 0 {
+		return nil, true, nil
+	}
+	ctx, who := r.Context(), core.SubjectFrom(r.Context())
+	var out []widgetItem
+	for _, sp := range spaces {
+		ts, err := s.Forum.Unread(ctx, who, sp.ID, widgetLines)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, t := range ts {
+			out = append(out, widgetItem{Text: t.Title, URL: fmt.Sprintf("/s/%s/forum/topic/%d", sp.Slug, t.ContainerID), Where: sp.Slug, At: t.UpdatedAt})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
+	return out[:min(len(out), widgetLines)], false, nil
 }
 
 // openPolls: polls still open that the reader has not answered.

@@ -10,6 +10,7 @@ import (
 	"plaza/core"
 	"plaza/core/acl"
 	"plaza/core/forum"
+	"plaza/core/markup"
 	"plaza/core/news"
 )
 
@@ -78,6 +79,9 @@ func (s *server) forumCategoryCreate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, fmt.Sprintf("/s/%s/forum/%d", v.Space.Slug, c.ContainerID), http.StatusSeeOther)
 }
 
+// forumTopicsPerPage is the size of a page of topics or replies.
+const forumTopicsPerPage = 30
+
 func (s *server) forumCategoryPage(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.moduleView(w, r, core.ModForum, "forum.title")
 	if !ok {
@@ -87,6 +91,7 @@ func (s *server) forumCategoryPage(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "cat")
 	var cat *forum.Category
 	var topics []forum.Topic
+	var pg *pager
 	if err == nil {
 		cat, err = s.Forum.Category(r.Context(), who, id)
 	}
@@ -94,7 +99,10 @@ func (s *server) forumCategoryPage(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("category %d: %w", id, core.ErrNotFound)
 	}
 	if err == nil {
-		topics, err = s.Forum.Topics(r.Context(), who, id, 200)
+		pg, err = pageOf(r, forumTopicsPerPage, func(off, n int) (total int, err error) {
+			topics, total, err = s.Forum.TopicsPage(r.Context(), who, id, off, n)
+			return total, err
+		})
 	}
 	var level acl.Level
 	if err == nil {
@@ -109,7 +117,7 @@ func (s *server) forumCategoryPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	v.Data = map[string]any{"Category": cat, "Topics": topics, "CanPost": acl.Allows(level, true, acl.PrivBind),
+	v.Data = map[string]any{"Category": cat, "Topics": topics, "Pager": pg, "CanPost": acl.Allows(level, true, acl.PrivBind),
 		"CanShare": level >= acl.Full && cat.RemoteActorID == nil, "Public": public >= acl.Read, "Host": s.host()}
 	s.render(w, r, http.StatusOK, "forumcategory", v)
 }
@@ -127,7 +135,7 @@ func (s *server) forumTopicCreate(w http.ResponseWriter, r *http.Request) {
 	var t *forum.Topic
 	if err == nil {
 		t, err = s.Forum.CreateTopic(r.Context(), core.SubjectFrom(r.Context()), id,
-			forum.NewTopic{Title: r.PostForm.Get("title"), Body: paragraphs(r.PostForm.Get("body"))})
+			forum.NewTopic{Title: r.PostForm.Get("title"), Markdown: markdownField(r, "body")})
 	}
 	if err != nil {
 		s.pageError(w, r, err)
@@ -142,33 +150,96 @@ func (s *server) forumTopicPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	who := core.SubjectFrom(r.Context())
-	id, err := pathID(r, "topic")
-	var t *forum.Topic
+	t, cat, err := s.forumTopic(r, v)
 	var posts []forum.Post
-	var cat *forum.Category
-	if err == nil {
-		t, err = s.Forum.Topic(r.Context(), who, id)
-	}
-	if err == nil {
-		cat, err = s.Forum.Category(r.Context(), who, t.CategoryID)
-	}
-	if err == nil && cat.SpaceID != v.Space.ID {
-		err = fmt.Errorf("topic %d: %w", id, core.ErrNotFound)
-	}
-	if err == nil {
-		posts, err = s.Forum.Posts(r.Context(), who, id)
-	}
+	var pg *pager
+	var attachments []forum.Attachment
 	var level acl.Level
+	var following bool
 	if err == nil {
-		level, err = s.ACL.Level(r.Context(), who, acl.Target{ContainerID: id})
+		pg, err = pageOf(r, forumTopicsPerPage, func(off, n int) (total int, err error) {
+			posts, total, err = s.Forum.PostsPage(r.Context(), who, t.ContainerID, off, n)
+			return total, err
+		})
+	}
+	if err == nil {
+		attachments, err = s.Forum.Attachments(r.Context(), who, t.ContainerID)
+	}
+	if err == nil {
+		level, err = s.ACL.Level(r.Context(), who, acl.Target{ContainerID: t.ContainerID})
+	}
+	if err == nil {
+		following, err = s.Forum.Subscribed(r.Context(), who, t.ContainerID)
+	}
+	if err == nil {
+		err = s.Forum.MarkRead(r.Context(), who, t.ContainerID)
 	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	v.Data = map[string]any{"Topic": t, "Category": cat, "Posts": posts,
-		"CanReply": acl.Allows(level, true, acl.PrivBind) && (!t.Locked || level >= acl.Write)}
+	v.frameSrc = richFrames()
+	mod := level >= acl.Write
+	mine := func(author *int64) bool { return author != nil && *author == who.AccountID && !who.IsAnonymous() }
+	editable, sources := map[int64]bool{}, map[int64]string{}
+	for _, p := range posts {
+		if editable[p.ID] = (mod || mine(p.AuthorID)) && !p.Remote(); editable[p.ID] {
+			sources[p.ID] = source(p.Source, p.Body)
+		}
+	}
+	v.Data = map[string]any{"Topic": t, "Category": cat, "Posts": posts, "Pager": pg, "Attachments": attachments,
+		"CanEdit": (mod || mine(t.AuthorID)) && !t.Remote(), "Editable": editable, "Sources": sources, "Following": following,
+		"TopicSource": source(t.Source, t.Body),
+		"CanReply":    acl.Allows(level, true, acl.PrivBind) && (!t.Locked || level >= acl.Write)}
 	s.render(w, r, http.StatusOK, "forumtopic", v)
+}
+
+// pageOf reads ?page= and loads that page of a list with load, which
+// returns the length of the whole list; a page past the end is loaded
+// again as the last one.
+func pageOf(r *http.Request, size int, load func(offset, limit int) (int, error)) (*pager, error) {
+	want := paginate(r, 1<<30, size)
+	total, err := load((want.Page-1)*size, size)
+	if err != nil {
+		return nil, err
+	}
+	pg := paginate(r, total, size)
+	if pg.Page != want.Page {
+		_, err = load((pg.Page-1)*size, size)
+	}
+	return pg, err
+}
+
+// source is the Markdown to edit a text with: the one it was written
+// in, or, for HTML from elsewhere or from before Markdown, its plain text.
+func source(src *string, body string) string {
+	if src != nil {
+		return *src
+	}
+	return markup.Text(body)
+}
+
+// markdownField is a form field as typed (line ends made "\n").
+func markdownField(r *http.Request, name string) string {
+	return strings.ReplaceAll(r.PostForm.Get(name), "\r\n", "\n")
+}
+
+// forumTopic loads the topic of the path, in the space of the view.
+func (s *server) forumTopic(r *http.Request, v *view) (*forum.Topic, *forum.Category, error) {
+	who := core.SubjectFrom(r.Context())
+	id, err := pathID(r, "topic")
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := s.Forum.Topic(r.Context(), who, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	cat, err := s.Forum.Category(r.Context(), who, t.CategoryID)
+	if err == nil && cat.SpaceID != v.Space.ID {
+		err = fmt.Errorf("topic %d: %w", id, core.ErrNotFound)
+	}
+	return t, cat, err
 }
 
 func (s *server) forumReply(w http.ResponseWriter, r *http.Request) {
@@ -182,7 +253,7 @@ func (s *server) forumReply(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := pathID(r, "topic")
 	if err == nil {
-		_, err = s.Forum.Reply(r.Context(), core.SubjectFrom(r.Context()), id, forum.NewPost{Body: paragraphs(r.PostForm.Get("body"))})
+		_, err = s.Forum.Reply(r.Context(), core.SubjectFrom(r.Context()), id, forum.NewPost{Markdown: markdownField(r, "body")})
 	}
 	if err != nil {
 		s.pageError(w, r, err)

@@ -27,6 +27,7 @@ import (
 	"plaza/core"
 	"plaza/core/acl"
 	"plaza/core/blob"
+	"plaza/core/markup"
 	"plaza/core/store"
 )
 
@@ -76,6 +77,9 @@ type Topic struct {
 	UpdatedAt      time.Time `json:"updated_at"`
 
 	Author Author `bun:"embed:author_" json:"author"`
+	// Unread: there is activity since the reader last opened the topic
+	// (set by TopicsPage and Unread only).
+	Unread bool `bun:",scanonly" json:"unread,omitempty"`
 }
 
 // Post is a reply in a topic.
@@ -191,6 +195,21 @@ func checkTitle(t string) (string, error) {
 		return "", fmt.Errorf("%w: a title is 1 to %d characters on one line", core.ErrInvalid, MaxTitle)
 	}
 	return t, nil
+}
+
+// written renders what a person wrote here: Markdown (md, when not
+// empty) gives the HTML body and is kept as the source to edit; without
+// it, body is HTML and is sanitized.
+func written(body, md string) (string, *string, error) {
+	if md == "" {
+		b, err := checkBody(body, false)
+		return b, nil, err
+	}
+	if len(md) > MaxBody || !utf8.ValidString(md) {
+		return "", nil, fmt.Errorf("%w: text longer than %d bytes or not UTF-8", core.ErrInvalid, MaxBody)
+	}
+	md = strings.ReplaceAll(md, "\x00", "")
+	return markup.Render(md), &md, nil
 }
 
 func checkBody(b string, remote bool) (string, error) {

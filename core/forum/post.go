@@ -12,9 +12,12 @@ import (
 	"plaza/core/store"
 )
 
-// NewPost is a reply; InReplyTo names the post it answers (nil: the topic).
+// NewPost is a reply; InReplyTo names the post it answers (nil: the
+// topic). Markdown is the text as written; Body, HTML, is used when
+// Markdown is empty (federation, older callers).
 type NewPost struct {
 	Body      string
+	Markdown  string
 	InReplyTo *int64
 }
 
@@ -27,7 +30,7 @@ func (s *Service) selectPosts(db bun.IDB, dst *[]Post) *bun.SelectQuery {
 // Reply adds a post to a topic: it needs limited (bind) on the topic, and
 // write when the topic is locked.
 func (s *Service) Reply(ctx context.Context, who core.Subject, topicID int64, n NewPost) (*Post, error) {
-	body, err := checkBody(n.Body, false)
+	body, src, err := written(n.Body, n.Markdown)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +52,7 @@ func (s *Service) Reply(ctx context.Context, who core.Subject, topicID int64, n 
 		return nil, fmt.Errorf("%w: sign in to write", core.ErrForbidden)
 	}
 	author := who.AccountID
-	return s.insertPost(ctx, t, &Post{TopicID: topicID, InReplyToID: n.InReplyTo, Body: body, AuthorID: &author})
+	return s.insertPost(ctx, t, &Post{TopicID: topicID, InReplyToID: n.InReplyTo, Body: body, Source: src, AuthorID: &author})
 }
 
 func (s *Service) insertPost(ctx context.Context, t *Topic, p *Post) (*Post, error) {
@@ -122,9 +125,15 @@ func (s *Service) Posts(ctx context.Context, who core.Subject, topicID int64) ([
 	return ps, store.Translate(err)
 }
 
-// UpdatePost changes a post's text: its author or a moderator.
+// UpdatePost changes a post's text (HTML): its author or a moderator.
 func (s *Service) UpdatePost(ctx context.Context, who core.Subject, id int64, body string) (*Post, error) {
-	body, err := checkBody(body, false)
+	return s.EditPost(ctx, who, id, NewPost{Body: body})
+}
+
+// EditPost changes a post's text (n.Markdown, or n.Body as HTML): its
+// author or a moderator.
+func (s *Service) EditPost(ctx context.Context, who core.Subject, id int64, n NewPost) (*Post, error) {
+	body, src, err := written(n.Body, n.Markdown)
 	if err != nil {
 		return nil, err
 	}
@@ -138,16 +147,16 @@ func (s *Service) UpdatePost(ctx context.Context, who core.Subject, id int64, bo
 	if err := s.eng.Decide(ctx, who, acl.Target{ContainerID: p.TopicID, AuthorID: deref(p.AuthorID), Item: true}, acl.PrivWriteContent); err != nil {
 		return nil, err
 	}
-	return s.updatePost(ctx, id, body, time.Time{})
+	return s.updatePost(ctx, id, body, src, time.Time{})
 }
 
-func (s *Service) updatePost(ctx context.Context, id int64, body string, at time.Time) (*Post, error) {
+func (s *Service) updatePost(ctx context.Context, id int64, body string, src *string, at time.Time) (*Post, error) {
 	if at.IsZero() {
 		at = s.now()
 	}
 	var p *Post
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewUpdate().Table("forum_posts").Set("body = ?, updated_at = ?", body, at.UTC()).Where("id = ?", id).Exec(ctx); err != nil {
+		if _, err := tx.NewUpdate().Table("forum_posts").Set("body = ?, source = ?, updated_at = ?", body, src, at.UTC()).Where("id = ?", id).Exec(ctx); err != nil {
 			return err
 		}
 		var err error

@@ -44,7 +44,7 @@ func (s *Service) UpsertRemoteTopic(ctx context.Context, categoryID int64, r Rem
 			if t.RemoteAuthorID == nil || *t.RemoteAuthorID != r.RemoteAuthorID {
 				return nil, fmt.Errorf("%w: topic %s belongs to another author", core.ErrForbidden, r.APID)
 			}
-			return s.updateTopic(ctx, t.ContainerID, title, body, r.Updated)
+			return s.updateTopic(ctx, t.ContainerID, title, body, nil, r.Updated)
 		}
 	}
 	var t *Topic
@@ -115,7 +115,7 @@ func (s *Service) UpsertRemotePost(ctx context.Context, topicID int64, r RemoteP
 			if p.RemoteAuthorID == nil || *p.RemoteAuthorID != r.RemoteAuthorID {
 				return nil, fmt.Errorf("%w: post %s belongs to another author", core.ErrForbidden, r.APID)
 			}
-			return s.updatePost(ctx, p.ID, body, r.Updated)
+			return s.updatePost(ctx, p.ID, body, nil, r.Updated)
 		}
 	}
 	t, err := s.topicTx(ctx, s.db, topicID)

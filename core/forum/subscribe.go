@@ -51,6 +51,16 @@ func (s *Service) Subscribe(ctx context.Context, who core.Subject, containerID i
 	return store.Translate(err)
 }
 
+// Subscribed reports whether who follows a topic or category.
+func (s *Service) Subscribed(ctx context.Context, who core.Subject, containerID int64) (bool, error) {
+	if who.IsAnonymous() {
+		return false, nil
+	}
+	n, err := s.db.NewSelect().Model((*Subscription)(nil)).
+		Where("account_id = ? AND container_id = ?", who.AccountID, containerID).Count(ctx)
+	return n > 0, store.Translate(err)
+}
+
 // Unsubscribe stops who following a container.
 func (s *Service) Unsubscribe(ctx context.Context, who core.Subject, containerID int64) error {
 	_, err := s.db.NewDelete().Model((*Subscription)(nil)).

@@ -12,10 +12,12 @@ import (
 	"plaza/core/store"
 )
 
-// NewTopic is what a person writes to open a topic.
+// NewTopic is what a person writes to open a topic: Markdown, or
+// (federation, older callers) Body as HTML when Markdown is empty.
 type NewTopic struct {
-	Title string
-	Body  string
+	Title    string
+	Body     string
+	Markdown string
 }
 
 func (s *Service) selectTopics(db bun.IDB, dst *[]Topic) *bun.SelectQuery {
@@ -30,7 +32,7 @@ func (s *Service) CreateTopic(ctx context.Context, who core.Subject, categoryID 
 	if err != nil {
 		return nil, err
 	}
-	body, err := checkBody(n.Body, false)
+	body, src, err := written(n.Body, n.Markdown)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +49,7 @@ func (s *Service) CreateTopic(ctx context.Context, who core.Subject, categoryID 
 			return err
 		}
 		author := who.AccountID
-		t, err = s.insertTopic(ctx, tx, cat, &Topic{Title: title, Body: body, AuthorID: &author})
+		t, err = s.insertTopic(ctx, tx, cat, &Topic{Title: title, Body: body, Source: src, AuthorID: &author})
 		if err != nil {
 			return err
 		}
@@ -120,7 +122,7 @@ func (s *Service) UpdateTopic(ctx context.Context, who core.Subject, id int64, n
 	if err != nil {
 		return nil, err
 	}
-	body, err := checkBody(n.Body, false)
+	body, src, err := written(n.Body, n.Markdown)
 	if err != nil {
 		return nil, err
 	}
@@ -131,16 +133,16 @@ func (s *Service) UpdateTopic(ctx context.Context, who core.Subject, id int64, n
 	if err := s.eng.Decide(ctx, who, acl.Target{ContainerID: id, AuthorID: deref(t.AuthorID), Item: true}, acl.PrivWriteContent); err != nil {
 		return nil, err
 	}
-	return s.updateTopic(ctx, id, title, body, time.Time{})
+	return s.updateTopic(ctx, id, title, body, src, time.Time{})
 }
 
-func (s *Service) updateTopic(ctx context.Context, id int64, title, body string, at time.Time) (*Topic, error) {
+func (s *Service) updateTopic(ctx context.Context, id int64, title, body string, src *string, at time.Time) (*Topic, error) {
 	if at.IsZero() {
 		at = s.now()
 	}
 	var t *Topic
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewUpdate().Table("forum_topics").Set("title = ?, body = ?, updated_at = ?", title, body, at.UTC()).
+		if _, err := tx.NewUpdate().Table("forum_topics").Set("title = ?, body = ?, source = ?, updated_at = ?", title, body, src, at.UTC()).
 			Where("container_id = ?", id).Exec(ctx); err != nil {
 			return err
 		}

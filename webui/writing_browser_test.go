@@ -1,0 +1,152 @@
+package webui_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"plaza/core/coretest"
+	"plaza/core/forum"
+	"plaza/core/store"
+)
+
+// switchTo logs the browser in as another person.
+func switchTo(t *testing.T, ctx context.Context, base, user string) {
+	t.Helper()
+	run(t, ctx, "forget the session", network.ClearBrowserCookies())
+	login(t, ctx, base, user)
+}
+
+// The forum on the web: Markdown with the toolbar's preview, topic edit,
+// attachment, follow (and the notification it brings), reply edit and
+// delete by its author, topic delete.
+func TestBrowserForumManage(t *testing.T) {
+	w := startWriting(t, coretest.OpenDB(t, store.SQLite))
+	ctx := browser(t)
+	base := w.srv.URL
+	cat, err := w.forum.CreateCategory(context.Background(), w.people["ann"].Subject(), forum.NewCategory{SpaceID: w.team.ID, Slug: "general", Name: "General"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	catURL := base + "/s/team/forum/" + itoa(cat.ContainerID)
+	login(t, ctx, base, "ann")
+	var preview, body string
+	run(t, ctx, "write a topic in Markdown and preview it",
+		chromedp.Navigate(catURL),
+		chromedp.WaitVisible(`.md-toolbar[data-for=ft-body]`, chromedp.ByQuery),
+		chromedp.SendKeys(`#ft-title`, "Summer party", chromedp.ByID),
+		chromedp.SendKeys(`#ft-body`, "Bring <b>snacks</b>\n\n| what | who |\n|---|---|\n| cake | Ann |\n\n", chromedp.ByID),
+		chromedp.Click(`.md-toolbar[data-for=ft-body] button[data-md=italic]`, chromedp.ByQuery),
+		chromedp.SendKeys(`#ft-body`, "done", chromedp.ByID),
+		chromedp.Click(`.md-toolbar[data-for=ft-body] button[data-md=preview]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#ft-body-preview table`, chromedp.ByQuery),
+		chromedp.InnerHTML(`#ft-body-preview`, &preview, chromedp.ByQuery),
+		chromedp.Click(`.md-toolbar[data-for=ft-body] button[data-md=preview]`, chromedp.ByQuery),
+	)
+	run(t, ctx, "open the topic",
+		chromedp.Click(`//button[text()="Open the topic"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`#topic-follow`, chromedp.ByID),
+		chromedp.InnerHTML(`#topic .body`, &body, chromedp.ByQuery),
+	)
+	for _, h := range []string{preview, body} {
+		if !strings.Contains(h, "<td>cake</td>") || !strings.Contains(h, "<p><em>done</em></p>") || strings.Contains(h, "<b>") {
+			t.Errorf("rendered topic %q", h)
+		}
+	}
+	if preview != body {
+		t.Errorf("preview %q differs from the page %q", preview, body)
+	}
+	file := filepath.Join(t.TempDir(), "menu.txt")
+	os.WriteFile(file, []byte("cake"), 0o600)
+	var title, attachments string
+	run(t, ctx, "edit the topic, attach a file, follow it",
+		chromedp.Click(`#topic-edit summary`, chromedp.ByQuery),
+		chromedp.SetValue(`#te-title`, "Summer party (Friday)", chromedp.ByID),
+		chromedp.SetValue(`#te-body`, "Bring _snacks_", chromedp.ByID),
+		chromedp.Click(`#topic-edit form[action$="/edit"] button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#topic-follow`, chromedp.ByID),
+		chromedp.Click(`#topic-edit summary`, chromedp.ByQuery),
+		chromedp.SetUploadFiles(`#te-file`, []string{file}, chromedp.ByID),
+		chromedp.Click(`#topic-edit form[action$="/attach"] button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#attachments`, chromedp.ByID),
+		chromedp.Text(`#attachments`, &attachments, chromedp.ByID),
+		chromedp.Text(`#topic h1`, &title, chromedp.ByQuery),
+		chromedp.Click(`#topic-follow`, chromedp.ByID),
+		chromedp.WaitVisible(`#topic-unfollow`, chromedp.ByID),
+		chromedp.InnerHTML(`#topic .body`, &body, chromedp.ByQuery),
+	)
+	if title != "Summer party (Friday)" || body != "<p>Bring <em>snacks</em></p>" || !strings.Contains(attachments, "menu.txt") {
+		t.Errorf("after edit: %q %q %q", title, body, attachments)
+	}
+	topicURL := ""
+	run(t, ctx, "where the topic is", chromedp.Location(&topicURL))
+
+	switchTo(t, ctx, base, "rita")
+	var widget string
+	run(t, ctx, "the dashboard lists the unread topic",
+		chromedp.Navigate(base+"/s/team"),
+		chromedp.WaitVisible(`section[aria-labelledby=w-forum]`, chromedp.ByQuery),
+		chromedp.Text(`section[aria-labelledby=w-forum]`, &widget, chromedp.ByQuery),
+	)
+	if !strings.Contains(widget, "Summer party (Friday)") {
+		t.Errorf("unread widget before reading: %q", widget)
+	}
+	var posts string
+	run(t, ctx, "reply, edit the reply, reply again, delete that one",
+		chromedp.Navigate(topicURL),
+		chromedp.WaitVisible(`#fr-body`, chromedp.ByID),
+		chromedp.SendKeys(`#fr-body`, "Count **me** in", chromedp.ByID),
+		chromedp.Click(`//button[text()="Reply"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`#posts details.post-edit`, chromedp.ByQuery),
+		chromedp.Click(`#posts li:first-child details.post-edit summary`, chromedp.ByQuery),
+		chromedp.SetValue(`#posts li:first-child textarea`, "Count me in, with a cake", chromedp.ByQuery),
+		chromedp.Click(`#posts li:first-child form[action$="/edit"] button`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`#posts li:first-child details[open]`, chromedp.ByQuery),
+		chromedp.SendKeys(`#fr-body`, "Oops, wrong topic", chromedp.ByID),
+		chromedp.Click(`//button[text()="Reply"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`#posts li:nth-child(2)`, chromedp.ByQuery),
+		chromedp.Click(`#posts li:nth-child(2) details.post-edit summary`, chromedp.ByQuery),
+		chromedp.Click(`#posts li:nth-child(2) form[action$="/delete"] button`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`#posts li:nth-child(2)`, chromedp.ByQuery),
+		chromedp.Text(`#posts`, &posts, chromedp.ByID),
+	)
+	if !strings.Contains(posts, "Count me in, with a cake") || strings.Contains(posts, "Oops") {
+		t.Errorf("replies: %q", posts)
+	}
+	var n int
+	run(t, ctx, "rita may not edit ann's topic", chromedp.Evaluate(`document.querySelectorAll("#topic-edit, #topic-delete").length`, &n))
+	if n != 0 {
+		t.Errorf("rita sees %d edit controls on ann's topic", n)
+	}
+	run(t, ctx, "read, the topic leaves the widget",
+		chromedp.Navigate(base+"/s/team"),
+		chromedp.WaitVisible(`section[aria-labelledby=w-forum]`, chromedp.ByQuery),
+		chromedp.Text(`section[aria-labelledby=w-forum]`, &widget, chromedp.ByQuery),
+	)
+	if strings.Contains(widget, "Summer party") {
+		t.Errorf("unread widget after reading: %q", widget)
+	}
+
+	switchTo(t, ctx, base, "ann")
+	var badge, inbox string
+	run(t, ctx, "ann was told of the replies; she deletes the topic",
+		chromedp.WaitVisible(`#inbox-unread`, chromedp.ByID),
+		chromedp.Text(`#inbox-unread`, &badge, chromedp.ByID),
+		chromedp.Click(`#inbox-link`, chromedp.ByID),
+		chromedp.WaitVisible(`#inbox`, chromedp.ByID),
+		chromedp.Text(`#inbox`, &inbox, chromedp.ByID),
+	)
+	run(t, ctx, "open a notification", chromedp.Click(`#inbox li:last-child a`, chromedp.ByQuery), chromedp.WaitVisible(`#topic-delete`, chromedp.ByID))
+	run(t, ctx, "delete the topic", chromedp.Click(`#topic-delete`, chromedp.ByID), chromedp.WaitVisible(`#ft-title`, chromedp.ByID))
+	if badge != "2" || !strings.Contains(inbox, "Re: Summer party (Friday) (Rita Member)") {
+		t.Errorf("badge %q, inbox %q", badge, inbox)
+	}
+	if ts, _ := w.forum.Topics(context.Background(), w.people["ann"].Subject(), cat.ContainerID, 10); len(ts) != 0 {
+		t.Errorf("topics left: %+v", ts)
+	}
+}
