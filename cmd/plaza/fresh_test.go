@@ -127,3 +127,64 @@ func TestServeChangesSeenAcrossProcesses(t *testing.T) {
 	call(b, "rita", "rita-new-password", "GET", doc, "", 404)
 	call(b, "rita", "rita-new-password", "PROPFIND", doc, "", 404, depth0...)
 }
+
+// TestServeHashesConcurrentFirstLoginsOnce sends the first requests of
+// one client, 16 connections at once with the same credentials, to a
+// fresh `plaza serve`: the password is hashed once (its metric says so),
+// not once per connection, and every request is answered. A wrong
+// password sent the same way is refused on each connection, after one
+// hash too.
+func TestServeHashesConcurrentFirstLoginsOnce(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t, store.SQLite)
+	if r := in.run("password-bob\n", "user", "add", "bob"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	s := in.serve()
+	burst := func(pass string, want int) {
+		t.Helper()
+		start := make(chan struct{})
+		codes := make(chan int, 16)
+		for range 16 {
+			go func() {
+				<-start
+				req, _ := http.NewRequest("PROPFIND", s.url+"/dav/files/bob/", nil)
+				req.Header.Set("Depth", "0")
+				req.SetBasicAuth("bob", pass)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					codes <- 0
+					return
+				}
+				resp.Body.Close()
+				codes <- resp.StatusCode
+			}()
+		}
+		close(start)
+		for range 16 {
+			if c := <-codes; c != want {
+				t.Errorf("bob with %q: %d, want %d", pass, c, want)
+			}
+		}
+	}
+	hashes := func() string {
+		t.Helper()
+		_, body := get(t, s.url+"/metrics", "", "")
+		for _, line := range strings.Split(body, "\n") {
+			if v, ok := strings.CutPrefix(line, "plaza_password_hashes_total "); ok {
+				return v
+			}
+		}
+		t.Fatalf("no plaza_password_hashes_total in /metrics")
+		return ""
+	}
+	burst("password-bob", 207)
+	if n := hashes(); n != "1" {
+		t.Errorf("16 first requests with the same credentials hashed the password %s times, want 1", n)
+	}
+	burst("password-bob", 207) // remembered: no hash
+	burst("wrong-password", 401)
+	if n := hashes(); n != "2" {
+		t.Errorf("after 16 wrong passwords at once: %s hashes in all, want 2", n)
+	}
+}

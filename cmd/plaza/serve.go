@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"plaza/core/account"
 	"plaza/federation"
 	"plaza/webui"
@@ -67,6 +69,9 @@ func serve(ctx context.Context, svc *services, ln net.Listener) error {
 		return fmt.Errorf("task calendars: %w", err)
 	}
 	m := newMetrics(svc.db)
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "plaza_password_hashes_total", Help: "Passwords hashed to check a login (verified credentials are remembered).",
+	}, func() float64 { return float64(svc.accounts.PasswordHashes()) }))
 	h, fed, err := routes(svc, m)
 	if err != nil {
 		return err
