@@ -57,6 +57,7 @@ func (f *fakeMap) seen(part string) bool {
 // agendaWorld: Ann, in Paris, belongs to the team and the lab. She has a
 // "Work" calendar of her own; the team's agenda and directory are shared.
 type agendaWorld struct {
+	db       *store.DB
 	srv      *httptest.Server
 	maps     *fakeMap
 	mapsURL  string
@@ -79,7 +80,7 @@ func icsEvent(uid, props string) []byte {
 func startAgenda(t *testing.T, db *store.DB) *agendaWorld {
 	t.Helper()
 	ctx := context.Background()
-	w := &agendaWorld{maps: &fakeMap{}}
+	w := &agendaWorld{db: db, maps: &fakeMap{}}
 	msrv := httptest.NewServer(w.maps)
 	t.Cleanup(msrv.Close)
 	w.mapsURL = msrv.URL

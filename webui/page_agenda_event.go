@@ -173,6 +173,7 @@ func (s *server) agendaEventPage(w http.ResponseWriter, r *http.Request) {
 		"PlaceMap": s.mapSearch(o.Location),
 		"Action":   fmt.Sprintf("/s/%s/agenda/%d/%s", v.Space.Slug, c.ContainerID, url.PathEscape(ev.name)),
 		"At":       o.Start.Unix(),
+		"Export":   fmt.Sprintf("/s/%s/attendance/%d/%s", v.Space.Slug, c.ContainerID, url.PathEscape(ev.name)),
 	}
 	for i, cat := range o.Categories {
 		if i == 0 {
@@ -181,7 +182,14 @@ func (s *server) agendaEventPage(w http.ResponseWriter, r *http.Request) {
 		data["CategoryLinks"] = append(data["CategoryLinks"].([]map[string]string), map[string]string{"Name": cat,
 			"Href": "/s/" + v.Space.Slug + "/agenda" + agendaState{Cat: cat}.query("planning", o.Start)})
 	}
-	if s.canEdit(who, ev) {
+	canEdit := s.canEdit(who, ev)
+	att, err := s.attendanceData(ctx, v, ev, canEdit)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	data["Attendance"] = att
+	if canEdit {
 		home, err := s.Calendar.Home(ctx, who)
 		if err != nil {
 			s.pageError(w, r, err)
@@ -232,6 +240,9 @@ func (s *server) agendaEventEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e, err := eventForm(f, loc)
+	if err == nil {
+		err = s.inviteForm(ctx, v, f, &e)
+	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -325,7 +336,8 @@ func (s *server) agendaEventShift(w http.ResponseWriter, r *http.Request) {
 	}
 	o := ev.occ
 	e := calendar.NewEvent{Summary: o.Summary, Location: o.Location, Description: o.Description, Categories: o.Categories,
-		Repeat: o.Repeat, AllDay: o.AllDay, Start: o.Start.AddDate(0, 0, days), End: o.End.AddDate(0, 0, days)}
+		Attendees: o.Attendees,
+		Repeat:    o.Repeat, AllDay: o.AllDay, Start: o.Start.AddDate(0, 0, days), End: o.End.AddDate(0, 0, days)}
 	scope := calendar.ScopeThis
 	if o.RecurrenceID == 0 {
 		scope = calendar.ScopeAll

@@ -31,7 +31,27 @@ type NewEvent struct {
 	// "MONTHLY" or "YEARLY". An edit that keeps the frequency keeps the
 	// rule as a client wrote it (BYDAY, UNTIL...).
 	Repeat string
+	// Attendees are who is invited, when SetAttendees: an edit keeps the
+	// answers of those still invited. Organizer is who invites them.
+	Attendees    []Attendee
+	SetAttendees bool
+	Organizer    Attendee
 }
+
+// Attendee is a person invited to an event and their answer.
+type Attendee struct {
+	Email   string
+	Name    string
+	Status  string // PARTSTAT: NEEDS-ACTION, ACCEPTED, DECLINED, TENTATIVE
+	Comment string // what they said with their answer
+}
+
+// Answers are the attendance answers the agenda offers: present, absent.
+const (
+	Present = "ACCEPTED"
+	Absent  = "DECLINED"
+	Pending = "NEEDS-ACTION"
+)
 
 // Repeats are the frequencies the agenda's form offers.
 var Repeats = []string{"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
@@ -78,6 +98,9 @@ type EventWriter interface {
 	// it also returns split, a new event (of UID newUID) holding the
 	// occurrences from the one edited on; nil otherwise.
 	EditEvent(data []byte, ch EventChange, newUID string, stamp time.Time) (out, split []byte, err error)
+	// Answer sets the answer of the attendee of that email on every
+	// instance of the event; ErrNotFound when they are not invited.
+	Answer(data []byte, email string, a Attendee, stamp time.Time) ([]byte, error)
 	// DropOccurrences removes one occurrence (ScopeThis) or it and the
 	// following ones (ScopeFollowing) from a recurring event; gone tells
 	// that nothing is left, and the event is to be deleted.
@@ -232,5 +255,39 @@ func (s *Service) DeleteEvent(ctx context.Context, who core.Subject, c *Collecti
 		return s.Delete(ctx, who, c, name, Conditions{IfMatch: []string{o.ETag}})
 	}
 	_, _, err = s.Put(ctx, who, c, name, out, Conditions{IfMatch: []string{o.ETag}})
+	return err
+}
+
+// Answer records who's attendance (Present or Absent, with a comment)
+// on the event stored as name in c. Being invited (an ATTENDEE with
+// who's email) and reading the calendar is enough: the change touches
+// who's own answer only, as an iTIP reply would.
+func (s *Service) Answer(ctx context.Context, who core.Subject, email string, c *Collection, name, status, comment string) error {
+	w, err := s.writer()
+	if err != nil {
+		return err
+	}
+	if status != Present && status != Absent {
+		return fmt.Errorf("%w: an answer is present or absent", core.ErrInvalid)
+	}
+	comment = strings.TrimSpace(comment)
+	if utf8.RuneCountInString(comment) > 500 {
+		return fmt.Errorf("%w: a comment has at most 500 characters", core.ErrInvalid)
+	}
+	if who.IsAnonymous() || email == "" {
+		return fmt.Errorf("%w: sign in with an email address to answer", core.ErrForbidden)
+	}
+	o, err := s.Get(ctx, c, name)
+	if err != nil {
+		return err
+	}
+	out, err := w.Answer([]byte(o.Data), email, Attendee{Status: status, Comment: comment}, s.now())
+	if err != nil {
+		return err
+	}
+	_, _, err = s.put(ctx, who, c, name, out, Conditions{IfMatch: []string{o.ETag}}, true)
+	if errors.Is(err, ErrPrecondition) {
+		return fmt.Errorf("%w: the event changed meanwhile; answer again", core.ErrConflict)
+	}
 	return err
 }

@@ -33,6 +33,10 @@ type Occurrence struct {
 	Categories   []string
 	// Repeat is the frequency of the series' rule ("" when none).
 	Repeat string
+	// Organizer is the organiser's email ("" when none); Attendees who
+	// is invited and what they answered (ATTENDEE, PARTSTAT).
+	Organizer string
+	Attendees []Attendee
 
 	// Where the event lives (set by Service.Occurrences).
 	CalendarID int64  // container id of the calendar it was found in

@@ -641,6 +641,12 @@ func etagOf(data []byte) string {
 // Put stores data under name in c. created tells whether the resource is
 // new. An object shared by several collections changes in all of them.
 func (s *Store) Put(ctx context.Context, who core.Subject, c *Collection, name string, data []byte, cond Conditions) (etag string, created bool, err error) {
+	return s.put(ctx, who, c, name, data, cond, false)
+}
+
+// put is Put; reply says data changes only who's own attendance (the
+// caller made it so), which reading the object allows.
+func (s *Store) put(ctx context.Context, who core.Subject, c *Collection, name string, data []byte, cond Conditions, reply bool) (etag string, created bool, err error) {
 	if !validName(name) {
 		return "", false, fmt.Errorf("%w: invalid resource name", core.ErrInvalid)
 	}
@@ -682,17 +688,26 @@ func (s *Store) Put(ctx context.Context, who core.Subject, c *Collection, name s
 			if o.AuthorID != nil {
 				author = *o.AuthorID
 			}
-			if err := decide(who, c, author, true, acl.PrivWriteContent); err != nil {
-				return err
-			}
-			if err := writableEverywhere(ctx, tx, who, objectID); err != nil {
-				return err
+			if reply {
+				if err := decide(who, c, author, true, acl.PrivRead); err != nil {
+					return err
+				}
+			} else {
+				if err := decide(who, c, author, true, acl.PrivWriteContent); err != nil {
+					return err
+				}
+				if err := writableEverywhere(ctx, tx, who, objectID); err != nil {
+					return err
+				}
 			}
 			if o.UID != m.UID {
 				return &Violation{Code: CodeUIDConflict, Err: core.ErrConflict, Href: name,
 					Reason: "a resource keeps its UID; store a new UID under a new name"}
 			}
 		} else {
+			if reply {
+				return fmt.Errorf("%q: %w", name, core.ErrNotFound)
+			}
 			if err := decide(who, c, 0, false, acl.PrivBind); err != nil {
 				return err
 			}

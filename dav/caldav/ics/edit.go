@@ -2,6 +2,7 @@ package ics
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -160,6 +161,9 @@ func setFields(c *ical.Component, e calendar.NewEvent, start, end time.Time, sta
 		p := ical.NewProp(ical.PropCategories)
 		p.SetTextList(e.Categories)
 		c.Props.Set(p)
+	}
+	if e.SetAttendees {
+		setAttendees(c, e)
 	}
 	if !start.IsZero() {
 		like := c.Props.Get(ical.PropDateTimeStart)
@@ -497,4 +501,104 @@ func (Codec) DropOccurrences(data []byte, scope calendar.Scope, rid int64, stamp
 	touch(m, stamp)
 	out, err = encode(cal.Component)
 	return out, false, err
+}
+
+// commentParam carries an attendee's comment with their answer, as
+// several servers and clients write it.
+const commentParam = "X-RESPONSE-COMMENT"
+
+// mailOf is the email of a cal-address ("mailto:a@b" → "a@b").
+func mailOf(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) > 7 && strings.EqualFold(v[:7], "mailto:") {
+		return v[7:]
+	}
+	return ""
+}
+
+// attendees reads the ATTENDEE properties of c.
+func attendees(c *ical.Component) []calendar.Attendee {
+	var out []calendar.Attendee
+	for _, p := range c.Props.Values(ical.PropAttendee) {
+		a := calendar.Attendee{Email: mailOf(p.Value), Name: p.Params.Get(ical.ParamCommonName),
+			Status: strings.ToUpper(p.Params.Get(ical.ParamParticipationStatus)), Comment: p.Params.Get(commentParam)}
+		if a.Email == "" {
+			continue
+		}
+		if a.Status == "" {
+			a.Status = calendar.Pending
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func attendeeProp(name string, a calendar.Attendee) *ical.Prop {
+	p := ical.NewProp(name)
+	p.Value = "mailto:" + a.Email
+	if a.Name != "" {
+		p.Params.Set(ical.ParamCommonName, a.Name)
+	}
+	if name == ical.PropAttendee {
+		st := a.Status
+		if st == "" {
+			st = calendar.Pending
+		}
+		p.Params.Set(ical.ParamParticipationStatus, st)
+		if a.Comment != "" {
+			p.Params.Set(commentParam, a.Comment)
+		}
+	}
+	return p
+}
+
+// setAttendees makes the ATTENDEE list of c the people of e: those
+// already invited keep their answer and whatever their property says.
+func setAttendees(c *ical.Component, e calendar.NewEvent) {
+	old := map[string]ical.Prop{}
+	for _, p := range c.Props.Values(ical.PropAttendee) {
+		old[strings.ToLower(mailOf(p.Value))] = p
+	}
+	c.Props.Del(ical.PropAttendee)
+	for _, a := range e.Attendees {
+		if p, ok := old[strings.ToLower(a.Email)]; ok {
+			c.Props.Add(&p)
+			continue
+		}
+		c.Props.Add(attendeeProp(ical.PropAttendee, a))
+	}
+	if len(e.Attendees) > 0 && c.Props.Get(ical.PropOrganizer) == nil && e.Organizer.Email != "" {
+		c.Props.Set(attendeeProp(ical.PropOrganizer, e.Organizer))
+	}
+}
+
+// Answer implements calendar.EventWriter.
+func (Codec) Answer(data []byte, email string, a calendar.Attendee, stamp time.Time) ([]byte, error) {
+	cal, comps, _, err := decodeEvent(data)
+	if err != nil {
+		return nil, err
+	}
+	found := false
+	for _, c := range comps {
+		ps := c.Props.Values(ical.PropAttendee)
+		for i := range ps {
+			if !strings.EqualFold(mailOf(ps[i].Value), email) {
+				continue
+			}
+			found = true
+			ps[i].Params.Set(ical.ParamParticipationStatus, a.Status)
+			ps[i].Params.Del("RSVP")
+			if a.Comment != "" {
+				ps[i].Params.Set(commentParam, a.Comment)
+			} else {
+				ps[i].Params.Del(commentParam)
+			}
+		}
+		c.Props[ical.PropAttendee] = ps
+		c.Props.SetDateTime(ical.PropDateTimeStamp, stamp.UTC())
+	}
+	if !found {
+		return nil, fmt.Errorf("%s is not invited to this event: %w", email, core.ErrNotFound)
+	}
+	return encode(cal.Component)
 }

@@ -43,6 +43,9 @@ func (Codec) WriteEvent(uid string, e calendar.NewEvent, stamp time.Time) ([]byt
 	if e.Repeat != "" {
 		setRepeat(ev.Component, e.Repeat)
 	}
+	if e.SetAttendees {
+		setAttendees(ev.Component, e)
+	}
 	cal.Children = append(cal.Children, ev.Component)
 	var b bytes.Buffer
 	if err := Encode(&b, cal.Component); err != nil {

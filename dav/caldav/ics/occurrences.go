@@ -71,6 +71,10 @@ func (Codec) Occurrences(data []byte, from, to time.Time, loc *time.Location) ([
 		o.Location = text(c, ical.PropLocation)
 		o.Description = text(c, ical.PropDescription)
 		o.Categories = categories(c)
+		o.Attendees = attendees(c)
+		if p := c.Props.Get(ical.PropOrganizer); p != nil {
+			o.Organizer = mailOf(p.Value)
+		}
 		if p := c.Props.Get(ical.PropStatus); p != nil && strings.EqualFold(strings.TrimSpace(p.Value), "TENTATIVE") {
 			o.Tentative = true
 		}

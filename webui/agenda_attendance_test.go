@@ -1,0 +1,131 @@
+package webui_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"plaza/core/coretest"
+	"plaza/core/space"
+	"plaza/core/store"
+	"plaza/dav/principal/davtest"
+)
+
+// davDo sends a DAV request as who to the DAV server of w and returns
+// the status and the body with its lines unfolded.
+func davDo(t *testing.T, dav *httptest.Server, who, method, path, body string, hdr ...string) (int, string, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest(method, dav.URL+path, strings.NewReader(body))
+	req.SetBasicAuth(who, "password-"+who)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.NewReplacer("\r\n ", "", "&#13;\n ", "").Replace(string(b)), resp.Header
+}
+
+// startDAV serves the CalDAV and CardDAV of w's services.
+func (w *agendaWorld) startDAV(t *testing.T) *httptest.Server {
+	dav := httptest.NewServer(davtest.Handler(w.db, w.accts, w.cal, w.con, t))
+	t.Cleanup(dav.Close)
+	return dav
+}
+
+// TestAgendaAttendance: Ann invites Rob from the event form; Rob answers
+// absent with a comment on the web; Ann sees the list and exports it as
+// CSV and as a spreadsheet; a CalDAV REPORT shows Rob's answer as
+// ATTENDEE;PARTSTAT, and Rob's client changing it over CalDAV shows on
+// the web. Rob cannot export; someone not invited cannot answer.
+func TestAgendaAttendance(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := startAgenda(t, db)
+		ctx := context.Background()
+		spaces := space.New(db, nil)
+		team, _ := spaces.BySlug(ctx, "team")
+		if err := spaces.SetMember(ctx, team.ID, w.rob.AccountID, space.RoleMember); err != nil {
+			t.Fatal(err)
+		}
+		offsite := fmt.Sprintf("/s/team/agenda/%d/offsite.ics", w.team.ContainerID)
+		attendance := fmt.Sprintf("/s/team/attendance/%d/offsite.ics", w.team.ContainerID)
+		_, body, _ := w.get(t, "ann", offsite)
+		mustHave(t, "the event form", body, `name="invite" value="rob@example.org"`)
+		f := url.Values{"summary": {"Team offsite"}, "date": {"2026-03-11"}, "allday": {"on"}, "last": {"2026-03-12"},
+			"invite_set": {"1"}, "invite": {"ann@example.org", "rob@example.org"}}
+		if code, _ := w.post(t, "ann", offsite+"/edit", f); code != 303 {
+			t.Fatalf("invite: %d", code)
+		}
+		_, body, _ = w.get(t, "rob", offsite)
+		mustHave(t, "Rob's page", body, `id="answer-form"`, "No answer yet")
+		mustLack(t, "Rob's page", body, `id="export-csv"`)
+		if code, _ := w.post(t, "rob", offsite+"/answer", url.Values{"answer": {"absent"}, "comment": {"on holiday, sorry"}}); code != 303 {
+			t.Fatalf("answer: %d", code)
+		}
+		_, body, _ = w.get(t, "ann", offsite)
+		mustHave(t, "Ann's list", pageText(body), "Rob OtherAbsenton holiday, sorry")
+		code, csv, hdr := w.get(t, "ann", attendance+"?format=csv")
+		if code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") ||
+			!strings.Contains(csv, `Rob Other,rob@example.org,Absent,"on holiday, sorry"`) {
+			t.Errorf("CSV: %d %s\n%s", code, hdr.Get("Content-Type"), csv)
+		}
+		code, ods, hdr := w.get(t, "ann", attendance+"?format=ods")
+		if code != 200 || hdr.Get("Content-Type") != "application/vnd.oasis.opendocument.spreadsheet" {
+			t.Fatalf("ODS: %d %s", code, hdr.Get("Content-Type"))
+		}
+		zr, err := zip.NewReader(bytes.NewReader([]byte(ods)), int64(len(ods)))
+		if err != nil || zr.File[0].Name != "mimetype" || zr.File[0].Method != zip.Store {
+			t.Fatalf("not an OpenDocument package: %v", err)
+		}
+		for _, zf := range zr.File {
+			if zf.Name == "content.xml" {
+				rc, _ := zf.Open()
+				b, _ := io.ReadAll(rc)
+				mustHave(t, "the spreadsheet", string(b), "<text:p>rob@example.org</text:p>", "<text:p>Absent</text:p>", "<text:p>on holiday, sorry</text:p>")
+			}
+		}
+		if code, _, _ := w.get(t, "rob", attendance+"?format=csv"); code != 403 {
+			t.Errorf("Rob exports: %d", code)
+		}
+		if code, _ := w.post(t, "ann", fmt.Sprintf("/s/team/agenda/%d/deploy.ics/answer", w.team.ContainerID),
+			url.Values{"answer": {"present"}}); code != 404 {
+			t.Errorf("answer to an event one is not invited to: %d", code)
+		}
+		if code, _ := w.post(t, "rob", offsite+"/answer", url.Values{"answer": {"maybe"}}); code != 400 {
+			t.Errorf("a bad answer: %d", code)
+		}
+
+		// CalDAV: the answer is Rob's ATTENDEE's PARTSTAT
+		dav := w.startDAV(t)
+		path := "/dav/calendars/ann/agenda@team/"
+		code, rep, _ := davDo(t, dav, "ann", "REPORT", path, `<?xml version="1.0"?><C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+<D:prop><D:getetag/><C:calendar-data/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter></C:filter></C:calendar-query>`,
+			"Depth", "1", "Content-Type", "application/xml")
+		if code != 207 || !strings.Contains(rep, "PARTSTAT=DECLINED") || !strings.Contains(rep, "mailto:rob@example.org") ||
+			!strings.Contains(rep, `X-RESPONSE-COMMENT="on holiday, sorry"`) {
+			t.Fatalf("REPORT: %d\n%s", code, rep)
+		}
+		code, data, hdr := davDo(t, dav, "rob", "GET", "/dav/calendars/rob/agenda@team/offsite.ics", "")
+		if code != 200 {
+			t.Fatalf("Rob's client reads the event: %d", code)
+		}
+		data = strings.Replace(data, "PARTSTAT=DECLINED", "PARTSTAT=ACCEPTED", 1)
+		data = strings.Replace(data, `;X-RESPONSE-COMMENT="on holiday, sorry"`, "", 1)
+		if code, msg, _ := davDo(t, dav, "rob", "PUT", "/dav/calendars/rob/agenda@team/offsite.ics", data,
+			"Content-Type", "text/calendar", "If-Match", hdr.Get("ETag")); code != 204 {
+			t.Fatalf("Rob's client answers: %d %s", code, msg)
+		}
+		_, body, _ = w.get(t, "ann", offsite)
+		mustHave(t, "Ann's list after the CalDAV answer", pageText(body), "Rob OtherPresent")
+	})
+}
