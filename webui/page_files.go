@@ -15,22 +15,79 @@ import (
 	"plaza/core/files"
 )
 
-// The files page of a space: browse, upload (with progress when scripts
-// run), new folders, previews, versions and trash. The same trees are
-// served over WebDAV at /dav/spaces/SLUG/.
+// The files page of a space (/s/SLUG/files) and of the reader's own
+// files (/files): browse, upload (with progress when scripts run), new
+// folders, rename, move and copy, comments and tags, previews, versions
+// and trash. The same trees are served over WebDAV at /dav/spaces/SLUG/
+// and /dav/files/LOGIN/.
 
-// filesView loads the space, checks the files module and finds its root.
-func (s *server) filesView(w http.ResponseWriter, r *http.Request) (*view, *files.Root, bool) {
-	v, ok := s.moduleView(w, r, core.ModFiles, "files.title")
-	if !ok {
-		return nil, nil, false
+// filesRoutes serves the same pages for a space's tree and the reader's.
+func (s *server) filesRoutes(mux *http.ServeMux) {
+	for _, base := range []string{"/s/{slug}/files", "/files"} {
+		mux.HandleFunc("GET "+base, s.filesPage)
+		mux.HandleFunc("POST "+base+"/upload", s.fileUpload)
+		mux.HandleFunc("POST "+base+"/mkdir", s.fileMkdir)
+		mux.HandleFunc("GET "+base+"/trash", s.filesTrash)
+		mux.HandleFunc("POST "+base+"/trash/{id}/restore", s.fileTrashRestore)
+		mux.HandleFunc("GET "+base+"/{id}", s.fileOpen)
+		mux.HandleFunc("GET "+base+"/{id}/raw", s.fileRaw)
+		mux.HandleFunc("POST "+base+"/{id}/delete", s.fileDelete)
+		mux.HandleFunc("GET "+base+"/{id}/versions", s.fileVersions)
+		mux.HandleFunc("GET "+base+"/{id}/versions/{v}", s.fileVersionRaw)
+		mux.HandleFunc("POST "+base+"/{id}/versions/{v}/restore", s.fileVersionRestore)
+		mux.HandleFunc("GET "+base+"/{id}/info", s.fileInfo)
+		mux.HandleFunc("POST "+base+"/{id}/move", s.fileMove)
+		mux.HandleFunc("POST "+base+"/{id}/copy", s.fileCopy)
+		mux.HandleFunc("POST "+base+"/{id}/comment", s.fileComment)
+		mux.HandleFunc("POST "+base+"/{id}/comment/{c}/delete", s.fileCommentDelete)
+		mux.HandleFunc("POST "+base+"/{id}/tags", s.fileTags)
 	}
-	root, err := s.Files.SpaceRoot(r.Context(), v.Space.ID)
+}
+
+// filesBase is the address of the tree a files page shows.
+func filesBase(r *http.Request) string {
+	if slug := r.PathValue("slug"); slug != "" {
+		return "/s/" + slug + "/files"
+	}
+	return "/files"
+}
+
+// filesView loads the tree of the page: the space's (checking its files
+// module) or, under /files, the reader's own.
+func (s *server) filesView(w http.ResponseWriter, r *http.Request) (*view, *files.Root, bool) {
+	var v *view
+	var root *files.Root
+	var err error
+	if r.PathValue("slug") == "" {
+		who, ok := s.requireUser(w, r)
+		if !ok {
+			return nil, nil, false
+		}
+		v = s.page(r, "files.mine")
+		root, err = s.Files.PersonalRoot(r.Context(), who.AccountID)
+	} else {
+		var ok bool
+		if v, ok = s.moduleView(w, r, core.ModFiles, "files.title"); !ok {
+			return nil, nil, false
+		}
+		root, err = s.Files.SpaceRoot(r.Context(), v.Space.ID)
+	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return nil, nil, false
 	}
 	return v, root, true
+}
+
+// filesData is what every files page shows besides its own data.
+func (s *server) filesData(r *http.Request, v *view, d map[string]any) map[string]any {
+	d["Base"] = filesBase(r)
+	if v.Space != nil {
+		d["RootName"] = v.Space.Name
+	} else {
+		d["RootName"] = s.catalog.translate(v.Lang, "files.mine")
+	}
+	return d
 }
 
 // splitPath turns "/a/b" into a files.Path, refusing bad names.
@@ -88,11 +145,15 @@ func (s *server) filesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	pg := paginate(r, len(children), filesPerPage)
 	lo, hi := pg.Bounds()
-	v.Data = map[string]any{
-		"Path": p.String(), "Crumbs": crumbs(p), "Children": children[lo:hi], "Pager": pg, "Count": len(children),
-		"CanAdd": dir.Allows(acl.PrivBind), "Up": parentOf(p),
-		"DAV": strings.TrimRight(s.BaseURL, "/") + "/dav/spaces/" + v.Space.Slug + "/",
+	dav := "/dav/files/" + v.User.Login + "/"
+	if v.Space != nil {
+		dav = "/dav/spaces/" + v.Space.Slug + "/"
 	}
+	v.Data = s.filesData(r, v, map[string]any{
+		"Path": p.String(), "Crumbs": crumbs(p), "Children": children[lo:hi], "Pager": pg, "Count": len(children),
+		"CanAdd": dir.Allows(acl.PrivBind), "Up": parentOf(p), "Personal": v.Space == nil,
+		"DAV": strings.TrimRight(s.BaseURL, "/") + dav,
+	})
 	s.render(w, r, http.StatusOK, "files", v)
 }
 
@@ -107,15 +168,15 @@ func parentOf(p files.Path) string {
 	return parent.String()
 }
 
-func (s *server) backToFolder(w http.ResponseWriter, r *http.Request, slug, p string) {
-	http.Redirect(w, r, "/s/"+slug+"/files?path="+url.QueryEscape(p), http.StatusSeeOther)
+func (s *server) backToFolder(w http.ResponseWriter, r *http.Request, p string) {
+	http.Redirect(w, r, filesBase(r)+"?path="+url.QueryEscape(p), http.StatusSeeOther)
 }
 
 // fileUpload stores the files of a multipart form in the folder "path".
 // With the CSRF token in a header (the page's script, which shows
 // progress) the body is streamed part by part, never held whole.
 func (s *server) fileUpload(w http.ResponseWriter, r *http.Request) {
-	v, root, ok := s.filesView(w, r)
+	_, root, ok := s.filesView(w, r)
 	if !ok {
 		return
 	}
@@ -133,7 +194,7 @@ func (s *server) fileUpload(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		s.backToFolder(w, r, v.Space.Slug, dir)
+		s.backToFolder(w, r, dir)
 		return
 	}
 	mr, err := r.MultipartReader()
@@ -162,7 +223,7 @@ func (s *server) fileUpload(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.backToFolder(w, r, v.Space.Slug, dir)
+	s.backToFolder(w, r, dir)
 }
 
 func (s *server) putFile(r *http.Request, who core.Subject, root *files.Root, dir, name, ctype string, body io.Reader) error {
@@ -179,7 +240,7 @@ func (s *server) putFile(r *http.Request, who core.Subject, root *files.Root, di
 }
 
 func (s *server) fileMkdir(w http.ResponseWriter, r *http.Request) {
-	v, root, ok := s.filesView(w, r)
+	_, root, ok := s.filesView(w, r)
 	if !ok {
 		return
 	}
@@ -199,7 +260,7 @@ func (s *server) fileMkdir(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.backToFolder(w, r, v.Space.Slug, dir)
+	s.backToFolder(w, r, dir)
 }
 
 // nodeOf loads the node of the path value "id" and checks it is in root.
@@ -213,13 +274,13 @@ func (s *server) nodeOf(r *http.Request, root *files.Root) (*files.Node, error) 
 		return nil, err
 	}
 	if n.RootID != root.ContainerID || n.TrashedAt != nil {
-		return nil, fmt.Errorf("%w: not in this space", core.ErrNotFound)
+		return nil, fmt.Errorf("%w: not in this tree", core.ErrNotFound)
 	}
 	return n, nil
 }
 
 func (s *server) fileDelete(w http.ResponseWriter, r *http.Request) {
-	v, root, ok := s.filesView(w, r)
+	_, root, ok := s.filesView(w, r)
 	if !ok {
 		return
 	}
@@ -236,7 +297,7 @@ func (s *server) fileDelete(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.backToFolder(w, r, v.Space.Slug, back)
+	s.backToFolder(w, r, back)
 }
 
 // previewable content types are shown inline (in a sandbox); anything
@@ -251,7 +312,7 @@ func previewable(ctype string) bool {
 // activity): a folder's listing, or the listing of a file's folder with
 // its row as target; something in the trash leads to the trash.
 func (s *server) fileOpen(w http.ResponseWriter, r *http.Request) {
-	v, root, ok := s.filesView(w, r)
+	_, root, ok := s.filesView(w, r)
 	if !ok {
 		return
 	}
@@ -259,7 +320,7 @@ func (s *server) fileOpen(w http.ResponseWriter, r *http.Request) {
 	if isErr(err, core.ErrNotFound) {
 		if id, perr := pathID(r, "id"); perr == nil {
 			if _, terr := s.Files.TrashedNode(r.Context(), core.SubjectFrom(r.Context()), root, id); terr == nil {
-				http.Redirect(w, r, "/s/"+v.Space.Slug+"/files/trash", http.StatusSeeOther)
+				http.Redirect(w, r, filesBase(r)+"/trash", http.StatusSeeOther)
 				return
 			}
 		}
@@ -272,9 +333,9 @@ func (s *server) fileOpen(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	target := "/s/" + v.Space.Slug + "/files?path=" + url.QueryEscape(p.String())
+	target := filesBase(r) + "?path=" + url.QueryEscape(p.String())
 	if !n.IsDir {
-		target = "/s/" + v.Space.Slug + "/files?path=" + url.QueryEscape(parentOf(p)) + "#file-" + strconv.FormatInt(n.ID, 10)
+		target = filesBase(r) + "?path=" + url.QueryEscape(parentOf(p)) + "#file-" + strconv.FormatInt(n.ID, 10)
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
@@ -344,7 +405,7 @@ func (s *server) fileVersions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Title = "files.versions"
-	v.Data = map[string]any{"Node": n, "Versions": vs, "Back": parentOf(p), "CanRestore": n.Allows(acl.PrivWriteContent)}
+	v.Data = s.filesData(r, v, map[string]any{"Node": n, "Versions": vs, "Back": parentOf(p), "CanRestore": n.Allows(acl.PrivWriteContent)})
 	s.render(w, r, http.StatusOK, "fileversions", v)
 }
 
@@ -376,7 +437,7 @@ func (s *server) fileVersionRaw(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) fileVersionRestore(w http.ResponseWriter, r *http.Request) {
-	v, root, ok := s.filesView(w, r)
+	_, root, ok := s.filesView(w, r)
 	if !ok {
 		return
 	}
@@ -391,7 +452,7 @@ func (s *server) fileVersionRestore(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/s/%s/files/%d/versions", v.Space.Slug, n.ID), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("%s/%d/versions", filesBase(r), n.ID), http.StatusSeeOther)
 }
 
 func (s *server) filesTrash(w http.ResponseWriter, r *http.Request) {
@@ -405,12 +466,12 @@ func (s *server) filesTrash(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Title = "files.trash"
-	v.Data = map[string]any{"Items": items}
+	v.Data = s.filesData(r, v, map[string]any{"Items": items})
 	s.render(w, r, http.StatusOK, "filetrash", v)
 }
 
 func (s *server) fileTrashRestore(w http.ResponseWriter, r *http.Request) {
-	v, root, ok := s.filesView(w, r)
+	_, root, ok := s.filesView(w, r)
 	if !ok {
 		return
 	}
@@ -422,5 +483,5 @@ func (s *server) fileTrashRestore(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/s/"+v.Space.Slug+"/files/trash", http.StatusSeeOther)
+	http.Redirect(w, r, filesBase(r)+"/trash", http.StatusSeeOther)
 }

@@ -17,6 +17,7 @@ import (
 
 	"plaza/core"
 	"plaza/core/account"
+	"plaza/core/files"
 	"plaza/core/space"
 )
 
@@ -278,6 +279,10 @@ func (s *server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		status, key = http.StatusForbidden, "error.forbidden"
 	case isErr(err, core.ErrInvalid):
 		status, key = http.StatusBadRequest, "error.invalid"
+	case isErr(err, files.ErrLocked):
+		status, key = http.StatusLocked, "files.locked"
+	case isErr(err, files.ErrQuota):
+		status, key = http.StatusInsufficientStorage, "files.quota"
 	case isErr(err, core.ErrConflict):
 		status, key = http.StatusConflict, "error.conflict"
 	case isErr(err, core.ErrInsufficientStorage):

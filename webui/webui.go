@@ -141,17 +141,7 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("GET /s/{slug}/polls/{poll}", s.pollPage)
 	mux.HandleFunc("POST /s/{slug}/polls/{poll}/vote", s.pollVote)
 	mux.HandleFunc("POST /s/{slug}/polls/{poll}/close", s.pollClose)
-	mux.HandleFunc("GET /s/{slug}/files", s.filesPage)
-	mux.HandleFunc("POST /s/{slug}/files/upload", s.fileUpload)
-	mux.HandleFunc("POST /s/{slug}/files/mkdir", s.fileMkdir)
-	mux.HandleFunc("GET /s/{slug}/files/trash", s.filesTrash)
-	mux.HandleFunc("POST /s/{slug}/files/trash/{id}/restore", s.fileTrashRestore)
-	mux.HandleFunc("GET /s/{slug}/files/{id}", s.fileOpen)
-	mux.HandleFunc("GET /s/{slug}/files/{id}/raw", s.fileRaw)
-	mux.HandleFunc("POST /s/{slug}/files/{id}/delete", s.fileDelete)
-	mux.HandleFunc("GET /s/{slug}/files/{id}/versions", s.fileVersions)
-	mux.HandleFunc("GET /s/{slug}/files/{id}/versions/{v}", s.fileVersionRaw)
-	mux.HandleFunc("POST /s/{slug}/files/{id}/versions/{v}/restore", s.fileVersionRestore)
+	s.filesRoutes(mux)
 	if o.Chat != nil {
 		mux.HandleFunc("GET /s/{slug}/chat", s.chatPage)
 		mux.HandleFunc("POST /s/{slug}/chat", s.chatStart)
@@ -283,6 +273,10 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, msg = http.StatusNotFound, "not found"
 	case errors.Is(err, core.ErrForbidden):
 		status, msg = http.StatusForbidden, err.Error()
+	case errors.Is(err, files.ErrLocked):
+		status, msg = http.StatusLocked, err.Error()
+	case errors.Is(err, files.ErrQuota):
+		status, msg = http.StatusInsufficientStorage, err.Error()
 	case errors.Is(err, core.ErrConflict):
 		status, msg = http.StatusConflict, err.Error()
 	case errors.Is(err, core.ErrInvalid):

@@ -156,7 +156,7 @@ func ViolationOf(err error) (*Violation, bool) {
 }
 
 // ErrPrecondition is returned when If-Match or If-None-Match fails.
-var ErrPrecondition = errors.New("precondition failed")
+var ErrPrecondition = fmt.Errorf("%w: precondition failed", core.ErrConflict)
 
 // Conditions are the HTTP preconditions of a write.
 type Conditions struct {

@@ -38,8 +38,10 @@ const (
 	MaxDepth            = 64  // folders from the root
 )
 
-// ErrQuota is returned when a write would exceed the tree's quota.
-var ErrQuota = errors.New("quota exceeded")
+// ErrQuota is returned when a write would exceed the tree's quota: a
+// kind of insufficient storage (507 over HTTP), the tree's and not the
+// server's, so its reason may be shown.
+var ErrQuota = fmt.Errorf("%w: quota exceeded", core.ErrInsufficientStorage)
 
 // Options configure the Service.
 type Options struct {

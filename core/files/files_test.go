@@ -587,3 +587,82 @@ func TestDeleteKeepsHiddenSubfolder(t *testing.T) {
 		}
 	})
 }
+
+// TestWritesHonourLocks: every write of core/files refuses a locked path
+// unless its token comes with it, whatever surface calls (issue 18: the
+// check used to live only in the WebDAV adapter).
+func TestWritesHonourLocks(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, _, who, r, _ := setup(t, db, files.Options{})
+		put(t, s, who, r, "/doc.txt", "one")
+		put(t, s, who, r, "/doc.txt", "two")
+		if _, err := s.Mkdir(ctx, who, r, files.SplitPath("/dir")); err != nil {
+			t.Fatal(err)
+		}
+		put(t, s, who, r, "/dir/in.txt", "in")
+		for _, l := range []*files.Lock{
+			{Token: "tok-doc", RootID: r.ContainerID, Path: "/doc.txt", AccountID: &who.AccountID},
+			{Token: "tok-dir", RootID: r.ContainerID, Path: "/dir", DepthInfinity: true, AccountID: &who.AccountID},
+		} {
+			if err := s.CreateLock(ctx, l, time.Hour, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		doc, _ := s.Lookup(ctx, who, r, files.SplitPath("/doc.txt"))
+		dir, _ := s.Lookup(ctx, who, r, files.SplitPath("/dir"))
+		_, vs, err := s.Versions(ctx, who, doc.ID)
+		if err != nil || len(vs) == 0 {
+			t.Fatalf("versions: %v %v", vs, err)
+		}
+		writes := map[string]func(ctx context.Context) error{
+			"put": func(ctx context.Context) error {
+				_, _, err := s.Put(ctx, who, r, files.SplitPath("/doc.txt"), strings.NewReader("x"), files.PutOptions{})
+				return err
+			},
+			"put inside": func(ctx context.Context) error {
+				_, _, err := s.Put(ctx, who, r, files.SplitPath("/dir/new.txt"), strings.NewReader("x"), files.PutOptions{})
+				return err
+			},
+			"mkdir inside": func(ctx context.Context) error {
+				_, err := s.Mkdir(ctx, who, r, files.SplitPath("/dir/sub"))
+				return err
+			},
+			"rename": func(ctx context.Context) error {
+				_, err := s.Move(ctx, who, doc, r, files.SplitPath("/renamed.txt"), false)
+				return err
+			},
+			"move into": func(ctx context.Context) error {
+				free := put(t, s, who, r, "/free-"+fmt.Sprint(time.Now().UnixNano()), "f")
+				_, err := s.Move(ctx, who, free, r, files.Path{"dir", free.Name}, false)
+				return err
+			},
+			"copy into": func(ctx context.Context) error {
+				_, err := s.Copy(ctx, who, doc, r, files.SplitPath("/dir/copy.txt"), false, false)
+				return err
+			},
+			"props": func(ctx context.Context) error {
+				return s.PatchProps(ctx, who, doc, []files.PropOp{{Namespace: "x:", Name: "p", Value: "v"}}, nil)
+			},
+			"restore version": func(ctx context.Context) error {
+				_, err := s.RestoreVersion(ctx, who, doc.ID, vs[0].ID)
+				return err
+			},
+			"delete folder": func(ctx context.Context) error { return s.Delete(ctx, who, dir) },
+			"delete":        func(ctx context.Context) error { return s.Delete(ctx, who, doc) },
+		}
+		for _, name := range []string{"put", "put inside", "mkdir inside", "move into", "copy into", "props", "restore version", "delete folder", "delete", "rename"} {
+			err := writes[name](ctx)
+			var le *files.LockedError
+			if !errors.As(err, &le) || !errors.Is(err, files.ErrLocked) || !errors.Is(err, core.ErrConflict) {
+				t.Errorf("%s without the token: %v, want a LockedError wrapping core.ErrConflict", name, err)
+			}
+		}
+		with := files.WithLockTokens(ctx, []string{"tok-doc", "tok-dir"})
+		for _, name := range []string{"put", "put inside", "mkdir inside", "move into", "copy into", "props", "restore version", "rename"} {
+			if err := writes[name](with); err != nil {
+				t.Errorf("%s with the tokens: %v", name, err)
+			}
+		}
+	})
+}

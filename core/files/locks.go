@@ -36,8 +36,76 @@ const (
 	MaxLockTimeout     = 7 * 24 * time.Hour
 )
 
-// ErrLocked is returned when a lock already held conflicts.
-var ErrLocked = errors.New("locked")
+// ErrLocked is returned when a lock held by someone else refuses a
+// change: a new lock that conflicts, or a write (from any surface: web
+// page, API, WebDAV) to a locked path whose token was not submitted.
+var ErrLocked = fmt.Errorf("%w: locked", core.ErrConflict)
+
+// LockedError is a write refused because locks cover Paths ("/a/b", ""
+// for the root) and none of their tokens came with the write.
+type LockedError struct{ Paths []string }
+
+func (e *LockedError) Error() string {
+	return ErrLocked.Error() + ": " + strings.Join(e.Paths, ", ")
+}
+
+func (e *LockedError) Unwrap() error { return ErrLocked }
+
+type tokensKey struct{}
+
+// WithLockTokens returns ctx carrying the lock tokens a client submitted
+// (a WebDAV If header): writes under ctx may change what those locks
+// cover. Without them, a locked path refuses every write.
+func WithLockTokens(ctx context.Context, tokens []string) context.Context {
+	if len(tokens) == 0 {
+		return ctx
+	}
+	m := make(map[string]bool, len(tokens))
+	for _, t := range tokens {
+		m[t] = true
+	}
+	return context.WithValue(ctx, tokensKey{}, m)
+}
+
+// checkLocks refuses, inside the write's transaction db, a change of p
+// (and with descendants of what is inside it) unless, for every lock
+// covering it, a token of a lock on that path was submitted in ctx
+// (WithLockTokens). On PostgreSQL it holds the tree's row in share mode,
+// so a lock cannot be granted between this check and the commit.
+func (s *Service) checkLocks(ctx context.Context, db bun.IDB, rootID int64, p Path, descendants bool) error {
+	if _, tx := db.(bun.Tx); tx && s.db.Kind == store.Postgres {
+		if _, err := db.NewRaw(`SELECT 1 FROM file_roots WHERE container_id = ? FOR SHARE`, rootID).Exec(ctx); err != nil {
+			return store.Translate(err)
+		}
+	}
+	all, err := s.locks(ctx, db, rootID)
+	if err != nil || len(all) == 0 {
+		return err
+	}
+	at := p.String()
+	submitted, _ := ctx.Value(tokensKey{}).(map[string]bool)
+	ok := map[string]bool{} // lock paths with a submitted token
+	var hit []Lock
+	for _, l := range all {
+		if l.Covers(at) || (descendants && pathUnder(l.Path, at)) {
+			hit = append(hit, l)
+			if submitted[l.Token] {
+				ok[l.Path] = true
+			}
+		}
+	}
+	var paths []string
+	for _, l := range hit {
+		if !ok[l.Path] {
+			ok[l.Path] = true // name each path once
+			paths = append(paths, l.Path)
+		}
+	}
+	if len(paths) > 0 {
+		return &LockedError{Paths: paths}
+	}
+	return nil
+}
 
 // Covers reports whether l applies to path p.
 func (l *Lock) Covers(p string) bool {
@@ -164,6 +232,15 @@ func (s *Service) dropLocks(ctx context.Context, db bun.IDB, rootID int64, p str
 		}
 	}
 	return nil
+}
+
+// checkNodeLocks is checkLocks at n's path.
+func (s *Service) checkNodeLocks(ctx context.Context, tx bun.IDB, n *Node, descendants bool) error {
+	p, err := pathOf(ctx, tx, n.ID)
+	if err != nil {
+		return err
+	}
+	return s.checkLocks(ctx, tx, n.RootID, p, descendants)
 }
 
 // SweepLocks deletes expired locks.

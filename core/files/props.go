@@ -75,6 +75,9 @@ func (s *Service) PatchProps(ctx context.Context, who core.Subject, n *Node, ops
 		}
 	}
 	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.checkNodeLocks(ctx, tx, n, false); err != nil {
+			return err
+		}
 		if check != nil {
 			if err := check(n); err != nil {
 				return err
@@ -112,6 +115,9 @@ func (s *Service) SetModTime(ctx context.Context, who core.Subject, n *Node, t t
 		return err
 	}
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.checkNodeLocks(ctx, tx, n, false); err != nil {
+			return err
+		}
 		if _, err := tx.NewRaw(`UPDATE file_nodes SET modified_at = ? WHERE id = ?`, t.UTC(), n.ID).Exec(ctx); err != nil {
 			return err
 		}

@@ -64,6 +64,9 @@ func (s *Service) Restore(ctx context.Context, who core.Subject, r *Root, id int
 		if err := parent.Need(acl.PrivBind); err != nil {
 			return err
 		}
+		if err := s.checkLocks(ctx, tx, r.ContainerID, dst, false); err != nil {
+			return err
+		}
 		if old, err := s.existing(ctx, tx, who, parent, name, true); err != nil || old != nil {
 			if err == nil {
 				err = ErrExists

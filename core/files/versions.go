@@ -70,6 +70,9 @@ func (s *Service) RestoreVersion(ctx context.Context, who core.Subject, id, vers
 		return nil, err
 	}
 	err = s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.checkNodeLocks(ctx, tx, n, false); err != nil {
+			return err
+		}
 		now := s.now().UTC()
 		res, err := tx.NewDelete().Model(v).WherePK().Exec(ctx)
 		if err != nil {

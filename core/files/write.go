@@ -118,6 +118,9 @@ func (s *Service) Put(ctx context.Context, who core.Subject, r *Root, p Path, bo
 		if old != nil && old.IsDir {
 			return nil, nil, fmt.Errorf("%w: a folder has that name", ErrExists)
 		}
+		if err := s.checkLocks(ctx, db, r.ContainerID, p, false); err != nil {
+			return nil, nil, err
+		}
 		if old != nil {
 			err = old.Need(acl.PrivWriteContent)
 		} else {
@@ -277,6 +280,9 @@ func (s *Service) Mkdir(ctx context.Context, who core.Subject, r *Root, p Path) 
 		if err := parent.Need(acl.PrivBind); err != nil {
 			return err
 		}
+		if err := s.checkLocks(ctx, tx, r.ContainerID, p, false); err != nil {
+			return err
+		}
 		n, err = s.mkdir(ctx, tx, who, r, parent, name)
 		return err
 	})
@@ -355,6 +361,9 @@ func (s *Service) trash(ctx context.Context, tx bun.Tx, who core.Subject, n *Nod
 	if err != nil {
 		return err
 	}
+	if err := s.checkLocks(ctx, tx, n.RootID, p, true); err != nil {
+		return err
+	}
 	now := s.now().UTC()
 	res, err := tx.NewRaw(`UPDATE file_nodes SET trashed_at = ?, trashed_by = ?, trash_path = ? WHERE id = ? AND trashed_at IS NULL`,
 		now, author(who), p.String(), n.ID).Exec(ctx)
@@ -415,6 +424,9 @@ func (s *Service) transfer(ctx context.Context, tx bun.Tx, who core.Subject, src
 	if err := parent.Need(acl.PrivBind); err != nil {
 		return nil, "", false, err
 	}
+	if err := s.checkLocks(ctx, tx, r.ContainerID, dst, true); err != nil {
+		return nil, "", false, err
+	}
 	old, err := s.existing(ctx, tx, who, parent, name, true)
 	if err != nil {
 		return nil, "", false, err
@@ -444,6 +456,9 @@ func (s *Service) Move(ctx context.Context, who core.Subject, src *Node, r *Root
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		sp, err := pathOf(ctx, tx, src.ID)
 		if err != nil {
+			return err
+		}
+		if err := s.checkLocks(ctx, tx, src.RootID, sp, true); err != nil {
 			return err
 		}
 		parent, name, fresh, err := s.transfer(ctx, tx, who, src, r, dst, overwrite)

@@ -104,13 +104,9 @@ func (h *handler) serveVersions(w http.ResponseWriter, r *http.Request, who core
 			http.Error(w, "the destination must be "+t.base+"/restore", http.StatusBadGateway)
 			return
 		}
-		if err := h.checkFileLocks(w, r, who, n); err != nil {
-			h.fail(w, r, r.URL.Path, err)
-			return
-		}
-		nn, err := h.files.RestoreVersion(ctx, who, n.ID, v.ID)
+		nn, err := h.files.RestoreVersion(submitted(ctx, r), who, n.ID, v.ID)
 		if err != nil {
-			h.fail(w, r, r.URL.Path, err)
+			h.fail(w, r, r.URL.Path, lockedAt("", err))
 			return
 		}
 		w.Header().Set("ETag", nn.ETag)
@@ -119,33 +115,6 @@ func (h *handler) serveVersions(w http.ResponseWriter, r *http.Request, who core
 	default:
 		http.Error(w, "method not allowed on versions", http.StatusMethodNotAllowed)
 	}
-}
-
-// checkFileLocks refuses a change of node n when it is locked and the
-// request's If header does not carry the token.
-func (h *handler) checkFileLocks(w http.ResponseWriter, r *http.Request, who core.Subject, n *files.Node) error {
-	p, err := h.files.PathOf(r.Context(), n)
-	if err != nil {
-		return err
-	}
-	ls, err := h.files.LocksAt(r.Context(), n.RootID, p.String(), n.IsDir)
-	if err != nil || len(ls) == 0 {
-		return err
-	}
-	t := &target{kind: kTree, root: &files.Root{ContainerID: n.RootID}, path: p}
-	c := &conditions{submitted: map[string]bool{}}
-	if r.Header.Get("If") != "" {
-		if lists, err := parseIf(r.Header.Get("If")); err == nil {
-			for _, l := range lists {
-				for _, cond := range l.Conds {
-					if cond.Token != "" && !cond.Not {
-						c.submitted[cond.Token] = true
-					}
-				}
-			}
-		}
-	}
-	return h.checkLocks(r.Context(), t, p, n.IsDir, c)
 }
 
 // serveTrash answers /dav/trash/{files/LOGIN|spaces/SLUG}/: PROPFIND lists
@@ -242,27 +211,24 @@ func (h *handler) serveTrash(w http.ResponseWriter, r *http.Request, who core.Su
 		}
 		dt, err := h.resolve(ctx, who, dp)
 		var dst files.Path
+		base := ""
 		switch {
 		case err == nil && dt.kind == kTrash && dt.restore && dt.root.ContainerID == t.root.ContainerID:
 			dst = nil
 		case err == nil && dt.kind == kTree && dt.root.ContainerID == t.root.ContainerID && len(dt.path) > 0:
-			dst = dt.path
-			if err := h.checkLocks(ctx, dt, dt.path, false, &conditions{submitted: map[string]bool{}}); err != nil {
-				h.fail(w, r, dp, err)
-				return
-			}
+			dst, base = dt.path, dt.base
 		default:
 			http.Error(w, "the destination must be "+t.base+"/restore or a path of the same tree", http.StatusBadGateway)
 			return
 		}
-		_, err = h.files.Restore(ctx, who, t.root, item.ID, dst)
+		_, err = h.files.Restore(submitted(ctx, r), who, t.root, item.ID, dst)
 		switch {
 		case errors.Is(err, files.ErrExists):
 			http.Error(w, "the name is taken again", http.StatusPreconditionFailed)
 		case errors.Is(err, files.ErrNoParent):
 			http.Error(w, "the folder it was in is gone", http.StatusConflict)
 		case err != nil:
-			h.fail(w, r, r.URL.Path, err)
+			h.fail(w, r, dp, lockedAt(base, err))
 		default:
 			w.WriteHeader(http.StatusCreated)
 		}

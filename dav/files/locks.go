@@ -3,6 +3,7 @@ package files
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -102,40 +103,58 @@ func (h *handler) evalIf(ctx context.Context, r *http.Request, who core.Subject,
 	return c, nil
 }
 
-// checkLocks returns a lockedError unless, for every lock on p (and
-// inside p with descendants), a token of it was submitted.
-func (h *handler) checkLocks(ctx context.Context, t *target, p files.Path, descendants bool, c *conditions) error {
-	ls, err := h.files.LocksAt(ctx, t.root.ContainerID, p.String(), descendants)
-	if err != nil {
-		return err
-	}
-	ok := map[string]bool{} // lock paths with a submitted token
-	for _, l := range ls {
-		if c.submitted[l.Token] {
-			ok[l.Path] = true
-		}
-	}
-	var hrefs []string
-	for _, l := range ls {
-		if !ok[l.Path] {
-			ok[l.Path] = true // report each path once
-			hrefs = append(hrefs, t.base+escapePath(files.SplitPath(l.Path)))
-		}
-	}
-	if len(hrefs) > 0 {
-		return &lockedError{hrefs: hrefs}
-	}
-	return nil
-}
-
-// writable evaluates the If header and the locks for a change of t's
-// path (and what is inside it with descendants).
-func (h *handler) writable(ctx context.Context, r *http.Request, who core.Subject, t *target, descendants bool) (*conditions, error) {
+// writable evaluates the If header for a change of t (412 when false)
+// and returns ctx carrying the lock tokens it submitted: core/files checks
+// the locks inside the write's transaction, for every surface alike.
+func (h *handler) writable(ctx context.Context, r *http.Request, who core.Subject, t *target) (context.Context, error) {
 	c, err := h.evalIf(ctx, r, who, t)
 	if err != nil {
 		return nil, err
 	}
-	return c, h.checkLocks(ctx, t, t.path, descendants, c)
+	return c.with(ctx), nil
+}
+
+// with returns ctx carrying the submitted lock tokens.
+func (c *conditions) with(ctx context.Context) context.Context {
+	toks := make([]string, 0, len(c.submitted))
+	for tok := range c.submitted {
+		toks = append(toks, tok)
+	}
+	return files.WithLockTokens(ctx, toks)
+}
+
+// submitted returns ctx carrying every lock token the If header names,
+// without evaluating it: the requests on versions and the trash, whose
+// If header names resources of the tree they change.
+func submitted(ctx context.Context, r *http.Request) context.Context {
+	lists, err := parseIf(r.Header.Get("If"))
+	if err != nil {
+		return ctx
+	}
+	c := &conditions{submitted: map[string]bool{}}
+	for _, l := range lists {
+		for _, cond := range l.Conds {
+			if cond.Token != "" && !cond.Not {
+				c.submitted[cond.Token] = true
+			}
+		}
+	}
+	return c.with(ctx)
+}
+
+// lockedAt turns core's refusal of a write to a locked path into the
+// DAV one, naming each locked resource under base (RFC 4918 §16,
+// DAV:lock-token-submitted).
+func lockedAt(base string, err error) error {
+	var le *files.LockedError
+	if !errors.As(err, &le) {
+		return err
+	}
+	hrefs := make([]string, len(le.Paths))
+	for i, p := range le.Paths {
+		hrefs[i] = base + escapePath(files.SplitPath(p))
+	}
+	return &lockedError{hrefs: hrefs}
 }
 
 func newToken() string {

@@ -118,7 +118,8 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request, who core.Subject, 
 		http.Error(w, "partial PUT is not supported", http.StatusBadRequest)
 		return
 	}
-	if _, err := h.writable(ctx, r, who, t, false); err != nil {
+	ctx, err := h.writable(ctx, r, who, t)
+	if err != nil {
 		h.fail(w, r, r.URL.Path, err)
 		return
 	}
@@ -149,7 +150,7 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request, who core.Subject, 
 		return
 	}
 	if err != nil {
-		h.fail(w, r, r.URL.Path, err)
+		h.fail(w, r, r.URL.Path, lockedAt(t.base, err))
 		return
 	}
 	w.Header().Set("ETag", n.ETag)
@@ -199,12 +200,13 @@ func (h *handler) delete(w http.ResponseWriter, r *http.Request, who core.Subjec
 		h.fail(w, r, r.URL.Path, err)
 		return
 	}
-	if _, err := h.writable(ctx, r, who, t, true); err != nil {
+	ctx, err = h.writable(ctx, r, who, t)
+	if err != nil {
 		h.fail(w, r, r.URL.Path, err)
 		return
 	}
 	if err := h.files.Delete(ctx, who, n); err != nil {
-		h.fail(w, r, r.URL.Path, err)
+		h.fail(w, r, r.URL.Path, lockedAt(t.base, err))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -228,17 +230,18 @@ func (h *handler) mkcol(w http.ResponseWriter, r *http.Request, who core.Subject
 		http.Error(w, "already exists", http.StatusMethodNotAllowed)
 		return
 	}
-	if _, err := h.writable(ctx, r, who, t, false); err != nil {
+	ctx, err := h.writable(ctx, r, who, t)
+	if err != nil {
 		h.fail(w, r, r.URL.Path, err)
 		return
 	}
-	_, err := h.files.Mkdir(ctx, who, t.root, t.path)
+	_, err = h.files.Mkdir(ctx, who, t.root, t.path)
 	if errors.Is(err, files.ErrExists) {
 		http.Error(w, "already exists", http.StatusMethodNotAllowed)
 		return
 	}
 	if err != nil {
-		h.fail(w, r, r.URL.Path, err)
+		h.fail(w, r, r.URL.Path, lockedAt(t.base, err))
 		return
 	}
 	w.Header().Set("Location", t.href(t.path, true))
@@ -296,18 +299,7 @@ func (h *handler) copyMove(w http.ResponseWriter, r *http.Request, who core.Subj
 		http.Error(w, "cannot replace the root", http.StatusForbidden)
 		return
 	}
-	c, err := h.evalIf(ctx, r, who, t)
-	if err != nil {
-		h.fail(w, r, r.URL.Path, err)
-		return
-	}
-	if move {
-		if err := h.checkLocks(ctx, t, t.path, true, c); err != nil {
-			h.fail(w, r, r.URL.Path, err)
-			return
-		}
-	}
-	if err := h.checkLocks(ctx, dt, dt.path, true, c); err != nil {
+	if ctx, err = h.writable(ctx, r, who, t); err != nil {
 		h.fail(w, r, r.URL.Path, err)
 		return
 	}
@@ -325,7 +317,7 @@ func (h *handler) copyMove(w http.ResponseWriter, r *http.Request, who core.Subj
 	case errors.Is(err, core.ErrForbidden) && strings.Contains(err.Error(), "overlap"):
 		http.Error(w, "source and destination overlap", http.StatusForbidden)
 	case err != nil:
-		h.fail(w, r, r.URL.Path, err)
+		h.fail(w, r, r.URL.Path, lockedAt(t.base, err))
 	case created:
 		w.Header().Set("Location", dt.href(dt.path, n.IsDir))
 		w.WriteHeader(http.StatusCreated)

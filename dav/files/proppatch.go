@@ -33,7 +33,7 @@ func (h *handler) proppatch(w http.ResponseWriter, r *http.Request, who core.Sub
 		h.fail(w, r, r.URL.Path, err)
 		return
 	}
-	if _, err := h.writable(ctx, r, who, t, false); err != nil {
+	if ctx, err = h.writable(ctx, r, who, t); err != nil {
 		h.fail(w, r, r.URL.Path, err)
 		return
 	}
@@ -99,12 +99,12 @@ func (h *handler) proppatch(w http.ResponseWriter, r *http.Request, who core.Sub
 		}
 	} else {
 		if err := h.files.PatchProps(ctx, who, n, ops, nil); err != nil {
-			h.fail(w, r, r.URL.Path, err)
+			h.fail(w, r, r.URL.Path, lockedAt(t.base, err))
 			return
 		}
 		if !modTime.IsZero() {
 			if err := h.files.SetModTime(ctx, who, n, modTime); err != nil {
-				h.fail(w, r, r.URL.Path, err)
+				h.fail(w, r, r.URL.Path, lockedAt(t.base, err))
 				return
 			}
 		}
