@@ -69,7 +69,7 @@ type Options struct {
 type Service struct {
 	lists     *listCache
 	nodeSQLMu sync.Mutex
-	nodeSQL   map[string]string // see nodeByID
+	nodeSQL   map[nodeSQLKey]string // see nodeQuery
 	db        *store.DB
 	blobs     *blob.Store
 	keep      int
@@ -81,7 +81,7 @@ type Service struct {
 
 // New returns the file service.
 func New(o Options) *Service {
-	s := &Service{lists: newListCache(o.ListingCacheMin), nodeSQL: map[string]string{}, db: o.DB, blobs: o.Blobs, keep: o.KeepVersions, trashDays: o.TrashDays,
+	s := &Service{lists: newListCache(o.ListingCacheMin), nodeSQL: map[nodeSQLKey]string{}, db: o.DB, blobs: o.Blobs, keep: o.KeepVersions, trashDays: o.TrashDays,
 		quota: o.DefaultQuota, rootLevel: o.SpaceRootLevel, now: o.Now}
 	if s.keep == 0 {
 		s.keep = DefaultKeepVersions
@@ -281,30 +281,47 @@ func (s *Service) selectNodes(db bun.IDB, who core.Subject, nodes any) *bun.Sele
 }
 
 // nodeByID returns the text of the prepared statement that loads one
-// node by id with who's level (its ? stand for args, then the id). The
-// text depends only on the kind of subject (its arguments do not), so
-// a few texts serve every request; they are kept, by level expression.
+// node by id with who's level (its ? stand for args, then the id).
 func (s *Service) nodeByID(who core.Subject) (string, []any) {
+	return s.nodeQuery(who, "n.id = ?", false)
+}
+
+// nodeQuery returns the text of a prepared statement that loads nodes
+// matching where (with ? for its arguments, which follow args) with who's
+// level, locked for update with lock. The text depends only on the kind
+// of subject (its arguments do not), so a few texts serve every request;
+// they are kept, by level expression and condition.
+func (s *Service) nodeQuery(who core.Subject, where string, lock bool) (string, []any) {
 	expr, args := levelExpr(who)
+	key := nodeSQLKey{expr, where, lock}
 	s.nodeSQLMu.Lock()
-	q, ok := s.nodeSQL[expr]
+	q, ok := s.nodeSQL[key]
 	s.nodeSQLMu.Unlock()
 	if !ok {
-		params := make([]any, len(args))
+		params := make([]any, len(args)+strings.Count(where, "?"))
 		for i := range params {
 			params[i] = store.Param
 		}
-		q = s.db.NewSelect().Model((*Node)(nil)).
-			ColumnExpr("n.*").ColumnExpr(expr+" AS level", params...).
+		sq := s.db.NewSelect().Model((*Node)(nil)).
+			ColumnExpr("n.*").ColumnExpr(expr+" AS level", params[:len(args)]...).
 			Join("JOIN containers c ON c.id = n.container_id").
-			Where("n.id = ?", store.Param).String()
+			Where(where, params[len(args):]...)
+		if lock {
+			sq = s.forUpdate(sq)
+		}
+		q = sq.String()
 		s.nodeSQLMu.Lock()
 		if len(s.nodeSQL) < maxNodeSQL {
-			s.nodeSQL[expr] = q
+			s.nodeSQL[key] = q
 		}
 		s.nodeSQLMu.Unlock()
 	}
 	return q, args
+}
+
+type nodeSQLKey struct {
+	level, where string
+	lock         bool
 }
 
 // maxNodeSQL bounds the texts nodeByID keeps (anonymous visitors who

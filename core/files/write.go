@@ -63,11 +63,8 @@ func (s *Service) parentOf(ctx context.Context, db bun.IDB, who core.Subject, r 
 // existing returns the live node named name in parent, or nil.
 func (s *Service) existing(ctx context.Context, db bun.IDB, who core.Subject, parent *Node, name string, lock bool) (*Node, error) {
 	n := new(Node)
-	q := s.selectNodes(db, who, n).Where("n.parent_id = ? AND n.name = ? AND n.trashed_at IS NULL", parent.ID, name)
-	if lock {
-		q = s.forUpdate(q)
-	}
-	err := store.Translate(q.Scan(ctx))
+	q, args := s.nodeQuery(who, "n.parent_id = ? AND n.name = ? AND n.trashed_at IS NULL", lock)
+	err := store.Translate(s.db.Get(ctx, db, q, append(args, parent.ID, name), n))
 	if errors.Is(err, core.ErrNotFound) {
 		return nil, nil
 	}

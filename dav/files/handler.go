@@ -209,11 +209,17 @@ func (h *handler) resolve(ctx context.Context, who core.Subject, escaped string)
 func (h *handler) tree(ctx context.Context, who core.Subject, home, name string) (*target, error) {
 	t := &target{kind: kTree, base: h.prefix + "/" + home + "/" + escapeSegment(name), name: name}
 	if home == "files" {
-		acc, err := h.accounts.ByLogin(ctx, name)
-		if err != nil {
-			return nil, err
+		id := who.AccountID
+		if name != who.Login || who.IsAnonymous() {
+			// Someone else's tree (their own was just authenticated).
+			acc, err := h.accounts.ByLogin(ctx, name)
+			if err != nil {
+				return nil, err
+			}
+			id = acc.ID
 		}
-		if t.root, err = h.files.PersonalRoot(ctx, acc.ID); err != nil {
+		var err error
+		if t.root, err = h.files.PersonalRoot(ctx, id); err != nil {
 			return nil, err
 		}
 		return t, nil
