@@ -15,6 +15,7 @@ import (
 	"plaza/core"
 	"plaza/core/acl"
 	"plaza/core/forum"
+	"plaza/core/space"
 	"plaza/core/store"
 )
 
@@ -49,16 +50,12 @@ func (s *Server) instanceActor() *localActor {
 // personByLogin returns the Person of an account that takes part in
 // federation (it has a key: it has posted or followed something).
 func (s *Server) personByLogin(ctx context.Context, login string) (*localActor, error) {
-	var a struct {
-		ID        int64
-		Login     string
-		Name      string
-		CreatedAt time.Time
-	}
-	err := s.db.NewSelect().Table("accounts").Column("id", "login", "name", "created_at").
-		Where("login = ? AND NOT disabled", strings.ToLower(login)).Scan(ctx, &a)
+	a, err := s.accounts.ByLogin(ctx, strings.ToLower(login))
 	if err != nil {
-		return nil, fmt.Errorf("person %q: %w", login, store.Translate(err))
+		return nil, err
+	}
+	if a.Disabled {
+		return nil, fmt.Errorf("person %q: %w", login, core.ErrNotFound)
 	}
 	key := fmt.Sprintf("user:%d", a.ID)
 	ok, err := s.hasKey(ctx, key)
@@ -70,6 +67,16 @@ func (s *Server) personByLogin(ctx context.Context, login string) (*localActor, 
 	}
 	return &localActor{Key: key, ID: s.userURL(a.Login), Type: "Person", Username: a.Login, Name: a.Name,
 		Published: a.CreatedAt, AccountID: a.ID}, nil
+}
+
+// personOf returns the Person of who (it may not have a key yet).
+func (s *Server) personOf(ctx context.Context, who core.Subject) (*localActor, error) {
+	a, err := s.accounts.Get(ctx, who.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return &localActor{Key: fmt.Sprintf("user:%d", a.ID), ID: s.userURL(a.Login), Type: "Person", Username: a.Login,
+		Name: a.Name, Published: a.CreatedAt, AccountID: a.ID}, nil
 }
 
 // groupByHandle returns the Group of a public category.
@@ -104,6 +111,15 @@ func (s *Server) spaceBySlug(ctx context.Context, slug string) (*localActor, err
 	}
 	return &localActor{Key: fmt.Sprintf("space:%d", sp.ID), ID: s.spaceURL(sp.Slug), Type: "Organization",
 		Username: sp.Slug, Name: sp.Name, Summary: sp.Description, Published: sp.CreatedAt, SpaceID: sp.ID}, nil
+}
+
+// spaceActorOf returns the actor of a space, if it is one (see spaceBySlug).
+func (s *Server) spaceActorOf(ctx context.Context, spaceID int64) (*localActor, error) {
+	sp, err := s.spaces.Get(ctx, spaceID)
+	if err != nil {
+		return nil, err
+	}
+	return s.spaceBySlug(ctx, sp.Slug)
 }
 
 // actorByPath finds a local actor from a route (users, groups, spaces).
@@ -183,11 +199,11 @@ func (s *Server) actorDoc(ctx context.Context, a *localActor) (map[string]any, e
 		doc["published"] = a.Published.UTC().Format(time.RFC3339)
 	}
 	if a.Type == "Group" {
-		open, err := openToRemote(ctx, s.db, a.Category.ContainerID)
+		l, err := acl.RemoteLevel(ctx, s.db, a.Category.ContainerID)
 		if err != nil {
 			return nil, err
 		}
-		doc["postingRestrictedToMods"] = !open
+		doc["postingRestrictedToMods"] = l < acl.Limited
 		doc["attributedTo"] = a.ID + "/moderators"
 	}
 	return doc, nil
@@ -275,12 +291,15 @@ func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) {
 		"id": a.ID + "/outbox", "type": "OrderedCollection", "totalItems": len(items), "orderedItems": items})
 }
 
-// publicContainer reports whether anonymous visitors may read container
-// id: only that is federated (the ACL's own SQL filter decides).
+// publicContainer reports whether anonymous visitors, and so people of
+// other servers, may read container id: only that is federated (the ACL
+// decides).
 func publicContainer(ctx context.Context, db bun.IDB, id int64) (bool, error) {
-	q := db.NewSelect().TableExpr("containers AS c").Where("c.id = ?", id)
-	n, err := acl.WhereReadable(q, core.AnonymousSubject, "c").Count(ctx)
-	return n > 0, store.Translate(err)
+	l, err := acl.RemoteLevel(ctx, db, id)
+	if isNotFound(err) {
+		return false, nil
+	}
+	return l >= acl.Read, err
 }
 
 // handleModerators lists a Group's moderators (Lemmy reads them from the
@@ -293,38 +312,37 @@ func (s *Server) handleModerators(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var logins []string
-	err = s.db.NewSelect().TableExpr("space_members AS m").Join("JOIN accounts AS a ON a.id = m.account_id").
-		Column("a.login").Where("m.space_id = ? AND m.role = 'admin' AND NOT a.disabled", g.SpaceID).
-		Where("EXISTS (SELECT 1 FROM ap_keys k WHERE k.actor = 'user:' || CAST(a.id AS TEXT))").
-		Order("a.login").Scan(ctx, &logins)
+	ms, err := s.spaces.Members(ctx, g.SpaceID)
 	if err != nil {
-		s.writeError(w, r, store.Translate(err))
+		s.writeError(w, r, err)
 		return
 	}
+	var logins []string
+	for _, m := range ms {
+		if m.Role != space.RoleAdmin {
+			continue
+		}
+		a, err := s.accounts.Get(ctx, m.AccountID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		ok, err := s.hasKey(ctx, fmt.Sprintf("user:%d", a.ID))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if ok && !a.Disabled {
+			logins = append(logins, a.Login)
+		}
+	}
+	slices.Sort(logins)
 	items := []string{}
 	for _, l := range logins {
 		items = append(items, s.userURL(l))
 	}
 	s.writeAP(w, r, map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
 		"id": g.ID + "/moderators", "type": "OrderedCollection", "totalItems": len(items), "orderedItems": items})
-}
-
-// openToRemote reports whether people of other servers may write in a
-// federated category or topic: when its grants let the space's members
-// write (limited or more), the fediverse may too; a category only
-// members read is posted in by its moderators only.
-func openToRemote(ctx context.Context, db bun.IDB, containerID int64) (bool, error) {
-	gs, err := acl.Grants(ctx, db, containerID)
-	if err != nil {
-		return false, err
-	}
-	for _, g := range gs {
-		if g.PrincipalKind == acl.PrincipalSpace && g.Level >= acl.Limited {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 // handleInstanceCollection answers the instance actor's followers and

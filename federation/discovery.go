@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"plaza/core"
-	"plaza/core/store"
 )
 
 // handleWebFinger answers /.well-known/webfinger?resource=acct:name@host
@@ -80,19 +79,14 @@ func (s *Server) handleNodeInfoLinks(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleNodeInfo(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	version := strings.TrimPrefix(r.URL.Path, "/nodeinfo/")
-	users, err := s.db.NewSelect().Table("accounts").Where("NOT disabled").Count(ctx)
+	users, err := s.accounts.Count(ctx)
 	if err != nil {
-		s.writeError(w, r, store.Translate(err))
+		s.writeError(w, r, err)
 		return
 	}
-	topics, err := s.db.NewSelect().Table("forum_topics").Where("author_id IS NOT NULL").Count(ctx)
+	topics, posts, err := s.forum.LocalCounts(ctx)
 	if err != nil {
-		s.writeError(w, r, store.Translate(err))
-		return
-	}
-	posts, err := s.db.NewSelect().Table("forum_posts").Where("author_id IS NOT NULL").Count(ctx)
-	if err != nil {
-		s.writeError(w, r, store.Translate(err))
+		s.writeError(w, r, err)
 		return
 	}
 	software := map[string]any{"name": "plaza", "version": s.version}

@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"plaza/core/account"
 	"plaza/core/acl"
 	"plaza/core/coretest"
 	"plaza/core/forum"
 	"plaza/core/news"
+	"plaza/core/space"
 	"plaza/core/store"
 	"plaza/federation"
 )
@@ -270,7 +272,7 @@ func TestOutgoingGuard(t *testing.T) {
 		tls := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 		defer tls.Close()
 		fs, ns := forum.New(db, forum.Options{}), news.New(db, news.Options{})
-		fed, err := federation.New(federation.Options{DB: db, BaseURL: "https://plaza.example", Forum: fs, News: ns, KeyBits: 1024})
+		fed, err := federation.New(federation.Options{DB: db, Accounts: account.New(db, nil), Spaces: space.New(db, nil), BaseURL: "https://plaza.example", Forum: fs, News: ns, KeyBits: 1024})
 		must(t, err)
 		admin := newInstance(t, db, "http://127.0.0.1:1", instOpts{noQueue: true, noServe: true})
 		owner := admin.user("bob")

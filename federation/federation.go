@@ -19,16 +19,21 @@ import (
 	"time"
 
 	"plaza/core"
+	"plaza/core/account"
 	"plaza/core/acl"
 	"plaza/core/forum"
 	"plaza/core/news"
 	"plaza/core/poll"
+	"plaza/core/space"
 	"plaza/core/store"
 )
 
-// Options configure federation. DB, BaseURL, Forum and News are required.
+// Options configure federation. DB, BaseURL, Accounts, Spaces, Forum and
+// News are required: federation reaches core's tables only through them.
 type Options struct {
 	DB       *store.DB
+	Accounts *account.Service
+	Spaces   *space.Service
 	BaseURL  string // public URL of this server; every id is built from it
 	Insecure bool   // allow http:// and loopback/private peers (tests only)
 	// Resolve maps host names to addresses for outgoing requests (tests
@@ -76,13 +81,15 @@ type Server struct {
 	limits   *hostLimiter
 	queue    *Queue
 	eng      *acl.Engine
+	accounts *account.Service
+	spaces   *space.Service
 }
 
 // New builds the federation server and registers its hooks on the forum
 // and news services (so it must be called once per process, while wiring).
 func New(o Options) (*Server, error) {
-	if o.DB == nil || o.Forum == nil || o.News == nil {
-		return nil, errors.New("federation: DB, Forum and News are required")
+	if o.DB == nil || o.Accounts == nil || o.Spaces == nil || o.Forum == nil || o.News == nil {
+		return nil, errors.New("federation: DB, Accounts, Spaces, Forum and News are required")
 	}
 	base, err := url.Parse(strings.TrimRight(o.BaseURL, "/"))
 	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" || base.Path != "" {
@@ -102,7 +109,8 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{db: o.DB, base: base, baseStr: base.String(), insecure: o.Insecure, log: o.Logger,
 		forum: o.Forum, news: o.News, polls: o.Polls, version: o.Version, now: o.Now, client: newClient(o.Insecure, o.Resolve),
-		keys: keyring{keys: map[string]*rsa.PrivateKey{}, public: map[string]string{}}, keyBits: o.KeyBits, eng: acl.New(o.DB)}
+		keys: keyring{keys: map[string]*rsa.PrivateKey{}, public: map[string]string{}}, keyBits: o.KeyBits, eng: acl.New(o.DB),
+		accounts: o.Accounts, spaces: o.Spaces}
 	if s.keyBits < 1024 {
 		s.keyBits = 2048
 	}

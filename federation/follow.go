@@ -95,11 +95,10 @@ func (s *Server) Follow(ctx context.Context, who core.Subject, spaceID int64, ha
 		}
 		container = &out.CategoryID
 	}
-	var login string
-	if err := s.db.NewSelect().Table("accounts").Column("login").Where("id = ?", who.AccountID).Scan(ctx, &login); err != nil {
-		return nil, store.Translate(err)
+	person, err := s.personOf(ctx, who)
+	if err != nil {
+		return nil, err
 	}
-	person := &localActor{Key: fmt.Sprintf("user:%d", who.AccountID), ID: s.userURL(login), Type: "Person"}
 	err = s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, _, err := s.ensureKey(ctx, tx, person.Key); err != nil {
 			return err
@@ -133,11 +132,10 @@ func (s *Server) Unfollow(ctx context.Context, who core.Subject, actorID string)
 	if err := s.db.NewSelect().Model(&ra).Where("uri = ?", actorID).Scan(ctx); err != nil {
 		return store.Translate(err)
 	}
-	var login string
-	if err := s.db.NewSelect().Table("accounts").Column("login").Where("id = ?", who.AccountID).Scan(ctx, &login); err != nil {
-		return store.Translate(err)
+	person, err := s.personOf(ctx, who)
+	if err != nil {
+		return err
 	}
-	person := &localActor{Key: fmt.Sprintf("user:%d", who.AccountID), ID: s.userURL(login), Type: "Person"}
 	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var f Follow
 		if err := tx.NewSelect().Model(&f).Where("local_actor = ? AND remote_actor_id = ? AND direction = 'out'", person.Key, ra.ID).Scan(ctx); err != nil {

@@ -75,7 +75,7 @@ func newInstance(t *testing.T, db *store.DB, base string, o instOpts) *instance 
 	in := &instance{t: t, db: db, base: base, host: strings.TrimPrefix(base, "http://"),
 		forum: forum.New(db, forum.Options{Blobs: blobs}), news: news.New(db, news.Options{Blobs: blobs}),
 		polls: poll.New(db, nil), accts: account.New(db, nil), spaces: space.New(db, nil)}
-	in.fed, err = federation.New(federation.Options{DB: db, BaseURL: base, Insecure: true, Logger: coretest.Logger(t),
+	in.fed, err = federation.New(federation.Options{DB: db, Accounts: in.accts, Spaces: in.spaces, BaseURL: base, Insecure: true, Logger: coretest.Logger(t),
 		Forum: in.forum, News: in.news, Polls: in.polls, KeyBits: 1024, Backoff: fastBackoff, PollInterval: 50 * time.Millisecond, WorkerID: o.workerID, Now: o.now,
 		DeliveryTimeout: o.timeout, DeliveriesPerHost: o.perHost, Resolve: o.resolve})
 	if err != nil {

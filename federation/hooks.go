@@ -233,11 +233,7 @@ func (h newsHook) NewsEvent(ctx context.Context, tx bun.IDB, k news.EventKind, a
 			return err
 		}
 	}
-	var slug string
-	if err := tx.NewSelect().Table("spaces").Column("slug").Where("id = ?", a.SpaceID).Scan(ctx, &slug); err != nil {
-		return store.Translate(err)
-	}
-	sa, err := s.spaceBySlug(ctx, slug)
+	sa, err := s.spaceActorOf(ctx, a.SpaceID)
 	if err != nil {
 		if isNotFound(err) {
 			return nil // not a public space: nothing is federated

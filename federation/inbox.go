@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"plaza/core"
+	"plaza/core/acl"
 	"plaza/core/forum"
 	"plaza/core/news"
 	"plaza/core/store"
@@ -377,7 +378,8 @@ func (s *Server) onObject(ctx context.Context, author *remoteActor, act, obj *ob
 				if err != nil || g.Type != "Group" {
 					continue
 				}
-				if open, err := openToRemote(ctx, s.db, g.Category.ContainerID); err != nil || !open {
+				// The ACL decides what people of other servers may do.
+				if l, err := acl.RemoteLevel(ctx, s.db, g.Category.ContainerID); err != nil || l < acl.Limited {
 					return fail(http.StatusForbidden, "only moderators open topics in this group")
 				}
 				_, err = s.forum.UpsertRemoteTopic(withRaw(ctx, act.Raw), g.Category.ContainerID, forum.RemoteTopic{
@@ -462,15 +464,12 @@ func (s *Server) remoteReply(ctx context.Context, author *remoteActor, act, obj 
 	if c.RemoteActorID != nil {
 		return nil // a thread of a remote group: the group will share the reply
 	}
-	public, err := publicContainer(ctx, s.db, t.ContainerID)
+	// The ACL decides what people of other servers may do.
+	l, err := acl.RemoteLevel(ctx, s.db, t.ContainerID)
 	if err != nil {
 		return err
 	}
-	open, err := openToRemote(ctx, s.db, t.ContainerID)
-	if err != nil {
-		return err
-	}
-	if c.Handle == nil || c.RemoteActorID != nil || !public || !open {
+	if c.Handle == nil || l < acl.Limited {
 		return fail(http.StatusForbidden, "this topic does not take replies from other servers")
 	}
 	if t.Locked {
@@ -601,15 +600,13 @@ func (s *Server) onDelete(ctx context.Context, actor *remoteActor, id string, vi
 // forgetActor removes what a deleted remote account wrote here (Mastodon
 // sends Delete{actor: X, object: X} when an account is deleted).
 func (s *Server) forgetActor(ctx context.Context, a *remoteActor) error {
-	var topics, posts, articles []int64
-	if err := s.db.NewSelect().Table("forum_topics").Column("container_id").Where("remote_author_id = ?", a.ID).Scan(ctx, &topics); err != nil {
-		return store.Translate(err)
+	topics, posts, err := s.forum.ByRemoteAuthor(ctx, a.ID)
+	if err != nil {
+		return err
 	}
-	if err := s.db.NewSelect().Table("forum_posts").Column("id").Where("remote_author_id = ?", a.ID).Scan(ctx, &posts); err != nil {
-		return store.Translate(err)
-	}
-	if err := s.db.NewSelect().Table("news_articles").Column("container_id").Where("remote_author_id = ?", a.ID).Scan(ctx, &articles); err != nil {
-		return store.Translate(err)
+	articles, err := s.news.ByRemoteAuthor(ctx, a.ID)
+	if err != nil {
+		return err
 	}
 	for _, id := range posts {
 		if err := s.forum.RemovePost(ctx, id); err != nil && !isNotFound(err) {
@@ -626,7 +623,7 @@ func (s *Server) forgetActor(ctx context.Context, a *remoteActor) error {
 			return err
 		}
 	}
-	_, err := s.db.NewDelete().Model((*Follow)(nil)).Where("remote_actor_id = ? AND direction = 'in'", a.ID).Exec(ctx)
+	_, err = s.db.NewDelete().Model((*Follow)(nil)).Where("remote_actor_id = ? AND direction = 'in'", a.ID).Exec(ctx)
 	return store.Translate(err)
 }
 

@@ -391,11 +391,7 @@ func (s *Server) federatedArticle(ctx context.Context, id int64) (*localActor, *
 	if a.APID != nil {
 		return nil, nil, fmt.Errorf("article %d is a copy: %w", id, core.ErrNotFound)
 	}
-	var slug string
-	if err := s.db.NewSelect().Table("spaces").Column("slug").Where("id = ?", a.SpaceID).Scan(ctx, &slug); err != nil {
-		return nil, nil, store.Translate(err)
-	}
-	sa, err := s.spaceBySlug(ctx, slug)
+	sa, err := s.spaceActorOf(ctx, a.SpaceID)
 	if err != nil {
 		return nil, nil, err
 	}

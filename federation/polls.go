@@ -11,7 +11,6 @@ import (
 
 	"plaza/core"
 	"plaza/core/poll"
-	"plaza/core/store"
 )
 
 func (s *Server) pollURL(id int64) string { return fmt.Sprintf("%s/ap/polls/%d", s.baseStr, id) }
@@ -74,11 +73,7 @@ func (h pollHook) PollEvent(ctx context.Context, tx bun.IDB, k poll.EventKind, p
 	if err != nil || !public {
 		return err
 	}
-	var slug string
-	if err := tx.NewSelect().Table("spaces").Column("slug").Where("id = ?", p.SpaceID).Scan(ctx, &slug); err != nil {
-		return store.Translate(err)
-	}
-	sa, err := s.spaceBySlug(ctx, slug)
+	sa, err := s.spaceActorOf(ctx, p.SpaceID)
 	if err != nil {
 		if isNotFound(err) {
 			return nil
@@ -121,12 +116,7 @@ func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var slug string
-	if err := s.db.NewSelect().Table("spaces").Column("slug").Where("id = ?", p.SpaceID).Scan(ctx, &slug); err != nil {
-		s.writeError(w, r, store.Translate(err))
-		return
-	}
-	sa, err := s.spaceBySlug(ctx, slug)
+	sa, err := s.spaceActorOf(ctx, p.SpaceID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -47,11 +47,7 @@ func (s *Server) spaceActors(ctx context.Context, who core.Subject, spaceID int6
 	if err != nil {
 		return nil, err
 	}
-	var slug string
-	if err := s.db.NewSelect().Table("spaces").Column("slug").Where("id = ?", spaceID).Scan(ctx, &slug); err != nil {
-		return nil, store.Translate(err)
-	}
-	if sa, err := s.spaceBySlug(ctx, slug); err == nil {
+	if sa, err := s.spaceActorOf(ctx, spaceID); err == nil {
 		out = append(out, fediverse.Actor{Kind: "space", ActorID: sa.ID, Handle: sa.Username + "@" + s.base.Host,
 			Name: sa.Name, CanManage: admin})
 	} else if !isNotFound(err) {

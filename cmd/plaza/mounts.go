@@ -63,7 +63,7 @@ func mountFederation(mux *http.ServeMux, svc *services) (*federation.Server, err
 		return nil, err
 	}
 	fed, err := federation.New(federation.Options{
-		DB: svc.db, BaseURL: svc.cfg.BaseURL, Insecure: svc.cfg.FederationInsecure, Resolve: resolve, Logger: svc.log,
+		DB: svc.db, Accounts: svc.accounts, Spaces: svc.spaces, BaseURL: svc.cfg.BaseURL, Insecure: svc.cfg.FederationInsecure, Resolve: resolve, Logger: svc.log,
 		Forum: svc.forum, News: svc.news, Polls: svc.polls, Version: version,
 		// Stable across restarts (a restarted server takes its claims back
 		// at once), distinct between processes on one host (their addresses).
