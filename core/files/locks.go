@@ -126,11 +126,25 @@ func (s *Service) Locks(ctx context.Context, rootID int64) ([]Lock, error) {
 }
 
 func (s *Service) locks(ctx context.Context, db bun.IDB, rootID int64) ([]Lock, error) {
-	var ls []Lock
-	err := db.NewSelect().Model(&ls).Where("root_id = ? AND expires_at > ?", rootID, s.now().UTC()).
-		Order("created_at", "token").Scan(ctx)
+	// A prepared statement (every PROPFIND and write reads the locks);
+	// expired locks are left out here rather than in SQL, so that no
+	// time is bound (bun and the driver write times differently, and
+	// SQLite compares them as text).
+	var all []Lock
+	err := s.db.All(ctx, db, `SELECT token, root_id, path, depth_infinity, shared, owner_xml, account_id,
+		timeout_secs, created_at, expires_at FROM file_locks WHERE root_id = ? ORDER BY created_at, token`, []any{rootID}, &all)
 	if err = store.Translate(err); err != nil && !errors.Is(err, core.ErrNotFound) {
 		return nil, err
+	}
+	now := s.now()
+	ls := all[:0]
+	for _, l := range all {
+		if l.ExpiresAt.After(now) {
+			ls = append(ls, l)
+		}
+	}
+	if len(ls) == 0 {
+		return nil, nil
 	}
 	return ls, nil
 }
