@@ -55,13 +55,15 @@ type Queue struct {
 	mu       sync.Mutex
 	inFlight int
 	busy     map[string]int // host → deliveries in flight
+	sending  map[int64]bool // rows in flight here: never claimed again while their POST runs
 	wg       sync.WaitGroup
 }
 
 func newQueue(s *Server, o Options) *Queue {
 	q := &Queue{s: s, db: o.DB, backoff: o.Backoff, maxAttempts: o.MaxAttempts, maxAge: o.MaxAge,
 		poll: o.PollInterval, timeout: o.DeliveryTimeout, workers: o.DeliveryWorkers, perHost: o.DeliveriesPerHost,
-		id: o.WorkerID, wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), busy: map[string]int{}}
+		id: o.WorkerID, wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), busy: map[string]int{},
+		sending: map[int64]bool{}}
 	if q.backoff == nil {
 		q.backoff = mastodonBackoff
 	}
@@ -256,8 +258,14 @@ func (q *Queue) fill(ctx, sends context.Context, wg *sync.WaitGroup) (int, error
 	for h, n := range q.busy {
 		room[h] = q.perHost - n
 	}
+	// A row whose lease ran out while its POST still runs here (a starved
+	// machine) is not taken again: that would send it twice.
+	sending := make(map[int64]bool, len(q.sending))
+	for id := range q.sending {
+		sending[id] = true
+	}
 	q.mu.Unlock()
-	ds, err := q.claim(ctx, free, room)
+	ds, err := q.claim(ctx, free, room, sending)
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
@@ -273,6 +281,7 @@ func (q *Queue) fill(ctx, sends context.Context, wg *sync.WaitGroup) (int, error
 		}
 		q.busy[h]++
 		q.inFlight++
+		q.sending[d.ID] = true
 		started++
 		q.wg.Add(1)
 		if wg != nil {
@@ -291,6 +300,7 @@ func (q *Queue) fill(ctx, sends context.Context, wg *sync.WaitGroup) (int, error
 				delete(q.busy, h)
 			}
 			q.inFlight--
+			delete(q.sending, d.ID)
 			q.mu.Unlock()
 			signal(q.freed)
 		}()
@@ -316,7 +326,7 @@ func inboxHost(inbox string) string {
 // each host: candidates are read, picked per host, and only those are
 // claimed, in one transaction (rows locked with SKIP LOCKED on
 // PostgreSQL, the database locked by the IMMEDIATE transaction on SQLite).
-func (q *Queue) claim(ctx context.Context, n int, room map[string]int) ([]Delivery, error) {
+func (q *Queue) claim(ctx context.Context, n int, room map[string]int, sending map[int64]bool) ([]Delivery, error) {
 	now := q.s.now().UTC()
 	lock := ""
 	if q.db.Kind == store.Postgres {
@@ -335,6 +345,9 @@ func (q *Queue) claim(ctx context.Context, n int, room map[string]int) ([]Delive
 		}
 		var ids []int64
 		for _, c := range cands {
+			if sending[c.ID] {
+				continue
+			}
 			h := inboxHost(c.Inbox)
 			r, ok := room[h]
 			if !ok {
@@ -408,8 +421,6 @@ func (q *Queue) post(ctx context.Context, d *Delivery) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, q.timeout)
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Inbox, bytes.NewReader([]byte(d.Body)))
 	if err != nil {
 		return &statusError{Code: http.StatusBadRequest}
@@ -429,7 +440,11 @@ func (q *Queue) post(ctx context.Context, d *Delivery) error {
 	if err := signRequest(req, actorID+"#main-key", key, []byte(d.Body), q.s.now()); err != nil {
 		return err
 	}
-	resp, err := q.s.client.Do(req)
+	// The peer's time starts now: signing on a starved machine does not
+	// eat into it (a peer answering near the deadline would get a retry).
+	tctx, cancel := context.WithTimeout(ctx, q.timeout)
+	defer cancel()
+	resp, err := q.s.client.Do(req.WithContext(tctx))
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -336,6 +337,41 @@ func TestQueueRestart(t *testing.T) {
 			if c != 1 {
 				t.Fatalf("%s delivered %d times", b, c)
 			}
+		}
+	})
+}
+
+// TestLeaseOutlivedInFlight: a delivery still in flight when its claim's
+// lease has run out (on a starved machine: signing and connecting took
+// the time) is not claimed and sent again by its own process; the peer
+// gets it once.
+func TestLeaseOutlivedInFlight(t *testing.T) {
+	t.Parallel()
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var offset atomic.Int64
+		now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+		in := newInstance(t, db, "", instOpts{now: now, timeout: 5 * time.Second})
+		slow := newPeerHost(t, 1500*time.Millisecond, false)
+		body := []byte(`{"id":"http://x/ap/activities/lease"}`)
+		must(t, in.fed.Queue().EnqueueForTest(ctx, "http://x/ap/activities/lease", slow.srv.URL+"/inbox", body))
+		eventually(t, "the delivery is in flight", func() bool {
+			slow.mu.Lock()
+			defer slow.mu.Unlock()
+			return slow.inFlight == 1
+		})
+		// The lease (timeout + 5 s) runs out while the peer still works;
+		// another delivery wakes the queue, which claims what is due.
+		offset.Store(int64(time.Minute))
+		must(t, in.fed.Queue().EnqueueForTest(ctx, "http://x/ap/activities/other", slow.srv.URL+"/inbox", []byte(`{"id":"http://x/ap/activities/other"}`)))
+		eventually(t, "both delivered", func() bool {
+			st, err := in.fed.Queue().Stats(ctx)
+			return err == nil && st["done"] == 2
+		})
+		slow.mu.Lock()
+		defer slow.mu.Unlock()
+		if n := slow.got[string(body)]; n != 1 {
+			t.Fatalf("the peer got the delivery %d times", n)
 		}
 	})
 }
