@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"plaza/core/acl"
 	"plaza/core/coretest"
 	"plaza/core/space"
 	"plaza/core/store"
@@ -127,5 +128,70 @@ func TestAgendaAttendance(t *testing.T) {
 		}
 		_, body, _ = w.get(t, "ann", offsite)
 		mustHave(t, "Ann's list after the CalDAV answer", pageText(body), "Rob OtherPresent")
+	})
+}
+
+// TestAgendaComments: members comment on an event (Markdown rendered,
+// sanitized); the author deletes their own, a space administrator any,
+// a member not another's.
+func TestAgendaComments(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := startAgenda(t, db)
+		ctx := context.Background()
+		spaces := space.New(db, nil)
+		team, _ := spaces.BySlug(ctx, "team")
+		spaces.SetMember(ctx, team.ID, w.rob.AccountID, space.RoleMember)
+		// Rob reads the team's agenda only: a member who comments
+		if err := acl.SetGrants(ctx, db, w.team.ContainerID, []acl.Grant{{PrincipalKind: acl.PrincipalSpace, PrincipalID: team.ID, Level: acl.Read}}); err != nil {
+			t.Fatal(err)
+		}
+		offsite := fmt.Sprintf("/s/team/agenda/%d/offsite.ics", w.team.ContainerID)
+		for who, text := range map[string]string{"ann": "**Bring** boots <script>alert(1)</script>", "rob": "I bring the *tent*"} {
+			if code, _ := w.post(t, who, offsite+"/comment", url.Values{"body": {text}}); code != 303 {
+				t.Fatalf("%s comments: %d", who, code)
+			}
+		}
+		_, body, _ := w.get(t, "rob", offsite)
+		mustHave(t, "the comments", body, "<strong>Bring</strong> boots", "I bring the <em>tent</em>")
+		mustLack(t, "the comments", body, "<script>alert(1)")
+		all, err := w.cal.Comments(ctx, w.team, "offsite.ics")
+		if err != nil || len(all) != 2 {
+			t.Fatalf("comments: %v %v", all, err)
+		}
+		annsID, robsID := all[0].ID, all[1].ID
+		if *all[0].AuthorID != w.ann.AccountID {
+			annsID, robsID = robsID, annsID
+		}
+		del := func(who string, id int64) int {
+			code, _ := w.post(t, who, fmt.Sprintf("%s/comment/%d/delete", offsite, id), url.Values{})
+			return code
+		}
+		mustHave(t, "Rob's page", body, fmt.Sprintf(`id="comment-delete-%d"`, robsID))
+		mustLack(t, "Rob's page", body, fmt.Sprintf(`id="comment-delete-%d"`, annsID))
+		if code := del("rob", annsID); code != 403 {
+			t.Errorf("Rob deletes Ann's comment: %d", code)
+		}
+		if code := del("rob", robsID); code != 303 {
+			t.Errorf("Rob deletes his comment: %d", code)
+		}
+		if code, _ := w.post(t, "rob", offsite+"/comment", url.Values{"body": {"again"}}); code != 303 {
+			t.Fatalf("Rob comments again: %d", code)
+		}
+		if code, _ := w.post(t, "rob", offsite+"/comment", url.Values{"body": {"  "}}); code != 400 {
+			t.Errorf("an empty comment: %d", code)
+		}
+		// Ann administers the space: she deletes Rob's
+		spaces.SetMember(ctx, team.ID, w.ann.AccountID, space.RoleAdmin)
+		all, _ = w.cal.Comments(ctx, w.team, "offsite.ics")
+		for _, m := range all {
+			if *m.AuthorID == w.rob.AccountID {
+				if code := del("ann", m.ID); code != 303 {
+					t.Errorf("the administrator deletes Rob's comment: %d", code)
+				}
+			}
+		}
+		if all, _ = w.cal.Comments(ctx, w.team, "offsite.ics"); len(all) != 1 {
+			t.Errorf("left: %+v", all)
+		}
 	})
 }

@@ -13,7 +13,8 @@ import (
 )
 
 // TestBrowserAgendaManage: in Chromium, an event is edited and moved to
-// another calendar with its form, dragged to another day in the week
+// another calendar with its form; Ann invites herself, answers present
+// and comments; an event is dragged to another day in the week
 // view (agenda.js), and deleted; a contact is added, edited and deleted.
 func TestBrowserAgendaManage(t *testing.T) {
 	if _, err := exec.LookPath(chromium); err != nil {
@@ -39,6 +40,30 @@ func TestBrowserAgendaManage(t *testing.T) {
 	)
 	if strings.TrimSpace(cal) != "Work" {
 		t.Errorf("the edited event is in %q", cal)
+	}
+
+	var list string
+	run(t, ctx, "invite herself to the offsite, answer present, comment and delete the comment",
+		chromedp.Navigate(fmt.Sprintf("%s/s/team/agenda/%d/offsite.ics", base, w.team.ContainerID)),
+		chromedp.WaitVisible(`#event-edit summary`, chromedp.ByQuery),
+		chromedp.Click(`#event-edit summary`, chromedp.ByQuery),
+		chromedp.Click(`//fieldset[@id="ee-invite"]//input[@value="ann@example.org"]`, chromedp.BySearch),
+		chromedp.Click(`#ee-save`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#answer-form`, chromedp.ByQuery),
+		chromedp.Click(`#answer-present`, chromedp.ByQuery),
+		chromedp.SendKeys(`#answer-comment`, "with the van", chromedp.ByQuery),
+		chromedp.Click(`#answer-send`, chromedp.ByQuery),
+		chromedp.WaitVisible(`//table[@id="attendance-list"]//td[text()="Present"]`, chromedp.BySearch),
+		chromedp.Text(`#attendance-list`, &list, chromedp.ByQuery),
+		chromedp.WaitVisible(`#export-csv`, chromedp.ByQuery),
+		chromedp.SendKeys(`#comment-body`, "Who brings **coffee**?", chromedp.ByQuery),
+		chromedp.Click(`#comment-send`, chromedp.ByQuery),
+		chromedp.WaitVisible(`//ol[@id="comment-list"]//strong[text()="coffee"]`, chromedp.BySearch),
+		chromedp.Click(`//ol[@id="comment-list"]//button`, chromedp.BySearch),
+		chromedp.WaitVisible(`//section[@id="comments"]//p[@class="muted" and text()="No comment yet."]`, chromedp.BySearch),
+	)
+	if !strings.Contains(list, "Ann Agenda") || !strings.Contains(list, "with the van") {
+		t.Errorf("the attendance list: %s", list)
 	}
 
 	run(t, ctx, "drag the design review from Tuesday to Thursday",

@@ -37,6 +37,8 @@ func (s *server) agendaRoutes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /s/{slug}/agenda/{cal}/{name}/delete", s.agendaEventDelete)
 		mux.HandleFunc("POST /s/{slug}/agenda/{cal}/{name}/shift", s.agendaEventShift)
 		mux.HandleFunc("POST /s/{slug}/agenda/{cal}/{name}/answer", s.agendaEventAnswer)
+		mux.HandleFunc("POST /s/{slug}/agenda/{cal}/{name}/comment", s.agendaCommentAdd)
+		mux.HandleFunc("POST /s/{slug}/agenda/{cal}/{name}/comment/{id}/delete", s.agendaCommentDelete)
 		mux.HandleFunc("GET /s/{slug}/attendance/{cal}/{name}", s.agendaAttendanceExport)
 		mux.HandleFunc("GET /s/{slug}/agenda/{cal}/object/{id}", s.davObjectOpen)
 	}

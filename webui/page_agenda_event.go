@@ -12,6 +12,7 @@ import (
 	"plaza/core"
 	"plaza/core/acl"
 	"plaza/core/calendar"
+	"plaza/core/markup"
 )
 
 // eventForm reads the event fields of the agenda's forms: a title, a day,
@@ -189,6 +190,12 @@ func (s *server) agendaEventPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data["Attendance"] = att
+	if data["Comments"], err = s.eventComments(r, ev); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	data["DescriptionHTML"] = trusted(markup.Render(o.Description))
+	v.frameSrc = richFrames()
 	if canEdit {
 		home, err := s.Calendar.Home(ctx, who)
 		if err != nil {
