@@ -273,7 +273,7 @@ func Tables() []string {
 		"containers", "grants",
 		"blobs", "leases",
 		"file_roots", "file_nodes", "file_versions", "file_props", "file_locks",
-		"dav_collections", "dav_objects", "dav_members", "dav_changes", "calendar_feeds",
+		"dav_collections", "dav_objects", "dav_members", "dav_changes", "calendar_feeds", "event_comments",
 		"task_statuses", "tasks", "task_assignees", "task_tags", "task_comments", "login_failures",
 		"settings", "task_attachments", "dashboard_widgets",
 		"chat_conversations", "chat_participants", "chat_messages", "chat_attachments", "chat_presence",
