@@ -50,9 +50,8 @@ type Service struct {
 	db     *store.DB
 	now    func() time.Time
 	verify *verifyCache
-	// byLogin and totpOnSQL are the texts of the prepared statements
-	// authentication runs on every request.
-	byLogin, totpOnSQL func() string
+	// byLogin is the text of ByLogin's prepared statement.
+	byLogin func() string
 }
 
 // New returns the account service. now may be nil (time.Now).
@@ -63,10 +62,6 @@ func New(db *store.DB, now func() time.Time) *Service {
 	s := &Service{db: db, now: now, verify: newVerifyCache(now)}
 	s.byLogin = sync.OnceValue(func() string {
 		return db.NewSelect().Model((*Account)(nil)).Where("login = ?", store.Param).String()
-	})
-	s.totpOnSQL = sync.OnceValue(func() string {
-		return db.NewSelect().Model((*totpRow)(nil)).ColumnExpr("1").
-			Where("account_id = ? AND confirmed_at IS NOT NULL", store.Param).Limit(1).String()
 	})
 	return s
 }

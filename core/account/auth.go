@@ -90,7 +90,7 @@ func (s *Service) authenticate(ctx context.Context, login, password string, web 
 		secret.CheckPassword(dummyHash(), password)
 		return core.Subject{}, fail
 	}
-	a, err := s.ByLogin(ctx, login)
+	a, totp, err := s.credentials(ctx, login)
 	if errors.Is(err, core.ErrNotFound) {
 		secret.CheckPassword(dummyHash(), password)
 		return core.Subject{}, fail
@@ -115,13 +115,26 @@ func (s *Service) authenticate(ctx context.Context, login, password string, web 
 		return core.Subject{}, fail
 	}
 	if !web {
-		if on, err := s.totpOn(ctx, a.ID); err != nil {
-			return core.Subject{}, err
-		} else if on {
+		if totp {
 			return core.Subject{}, fail
 		}
 	}
 	return a.Subject(), nil
+}
+
+// credentials reads what authentication needs of the account with
+// login, and whether its second factor is on, in one prepared statement
+// (every DAV and API request runs it).
+func (s *Service) credentials(ctx context.Context, login string) (*Account, bool, error) {
+	a := new(Account)
+	var totp bool
+	err := s.db.Get(ctx, s.db.DB, `SELECT a.id, a.login, a.type, a.password_hash, a.disabled,
+		EXISTS (SELECT 1 FROM account_totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL)
+		FROM accounts a WHERE a.login = ?`, []any{login}, &a.ID, &a.Login, &a.Type, &a.PasswordHash, &a.Disabled, &totp)
+	if err != nil {
+		return nil, false, fmt.Errorf("account %q: %w", login, store.Translate(err))
+	}
+	return a, totp, nil
 }
 
 func (s *Service) checkAppPassword(ctx context.Context, accountID int64, token string) (bool, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -253,12 +252,8 @@ func (s *Service) CheckCode(ctx context.Context, accountID int64, code string) e
 }
 
 func (s *Service) totpOn(ctx context.Context, accountID int64) (bool, error) {
-	var one int
-	err := s.db.Get(ctx, s.db.DB, s.totpOnSQL(), []any{accountID}, &one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, store.Translate(err)
+	n, err := s.db.NewSelect().Model((*totpRow)(nil)).Where("account_id = ? AND confirmed_at IS NOT NULL", accountID).Count(ctx)
+	return n > 0, store.Translate(err)
 }
 
 // Sign-in challenges: after the password, before the code.
