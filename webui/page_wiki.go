@@ -2,6 +2,7 @@ package webui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 
 	"plaza/core"
 	"plaza/core/acl"
+	"plaza/core/markup"
+	"plaza/core/notify"
 	"plaza/core/wiki"
 )
 
@@ -91,7 +94,9 @@ func (s *server) wikiPage(w http.ResponseWriter, r *http.Request) {
 		}
 		fv = append(fv, wikiFolderView{Folder: f, Pages: ps, CanAdd: acl.Allows(f.Level, true, acl.PrivBind)})
 	}
-	data := map[string]any{"Folders": fv, "Tag": tag}
+	// A missing [[Title]] link leads here with ?new=Title: the first
+	// folder's form opens with that title.
+	data := map[string]any{"Folders": fv, "Tag": tag, "New": strings.TrimSpace(r.URL.Query().Get("new"))}
 	if m, err := s.Wiki.Main(ctx, who, v.Space.ID); err == nil {
 		data["Main"] = m
 	}
@@ -168,7 +173,7 @@ func (s *server) wikiPageView(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx, who := r.Context(), core.SubjectFrom(r.Context())
-	html, err := s.Wiki.RenderPage(ctx, who, p, wikiLinkPrefix)
+	html, err := s.Wiki.RenderPage(ctx, who, p, wikiLinkPrefix, "/s/"+v.Space.Slug+"/wiki?new=")
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -185,17 +190,27 @@ func (s *server) wikiPageView(w http.ResponseWriter, r *http.Request) {
 	}
 	type commentView struct {
 		wiki.Comment
-		Author string
+		Author    string
+		HTML      template.HTML
+		CanDelete bool
 	}
 	var cs []commentView
 	for _, c := range comments {
-		cv := commentView{Comment: c}
+		cv := commentView{Comment: c, HTML: trusted(markup.Render(c.Body)),
+			CanDelete: p.Level >= acl.Write || (c.AuthorID != nil && *c.AuthorID == who.AccountID)}
 		if c.AuthorID != nil {
 			if a, err := s.Accounts.Get(ctx, *c.AuthorID); err == nil {
 				cv.Author = a.Name
 			}
 		}
 		cs = append(cs, cv)
+	}
+	following := false
+	if s.Notify != nil {
+		if following, err = s.Notify.Following(ctx, who, notify.Target{Kind: notify.KindWikiPage, ID: p.ID}); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 	}
 	locker := ""
 	if p.Locked(who.AccountID, time.Now()) {
@@ -206,7 +221,8 @@ func (s *server) wikiPageView(w http.ResponseWriter, r *http.Request) {
 	v.Title = "wiki.title"
 	v.Data = map[string]any{"Page": p, "HTML": template.HTML(html), //nolint:gosec // rendered by goldmark, sanitized by bluemonday
 		"Comments": cs, "Backlinks": back, "CanEdit": acl.Allows(p.Level, false, acl.PrivWriteContent), "LockedBy": locker,
-		"Link": "[[" + p.Ref + "]]"}
+		"Link": "[[" + p.Title + "]]", "CanFollow": s.Notify != nil, "Following": following}
+	v.frameSrc = richFrames()
 	s.render(w, r, http.StatusOK, "wikipage", v)
 }
 
@@ -219,13 +235,13 @@ func (s *server) wikiPageEdit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// Opening the editor takes the edit lock (refused while someone else
-	// holds it).
-	if _, err := s.Wiki.Lock(r.Context(), core.SubjectFrom(r.Context()), p.ID); err != nil {
-		s.pageError(w, r, err)
+	// No lock: the form carries the version it was opened at, and a save
+	// over a newer one is refused with the differences to merge.
+	if !acl.Allows(p.Level, false, acl.PrivWriteContent) {
+		s.pageError(w, r, &acl.DeniedError{Need: acl.PrivWriteContent, Have: p.Level})
 		return
 	}
-	v.Data = map[string]any{"Page": p, "Tags": strings.Join(p.Tags, ", ")}
+	v.Data = map[string]any{"Page": p, "Base": p.Version, "Title": p.Title, "Body": p.Body, "Tags": strings.Join(p.Tags, ", ")}
 	s.render(w, r, http.StatusOK, "wikiedit", v)
 }
 
@@ -238,15 +254,26 @@ func (s *server) wikiPageSave(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	base, _ := strconv.Atoi(r.PostFormValue("base_version"))
-	who := core.SubjectFrom(r.Context())
-	_, err := s.Wiki.Save(r.Context(), who, p.ID, wiki.Input{Title: r.PostFormValue("title"), Body: r.PostFormValue("body"),
-		Format: p.Format, Tags: splitTags(r.PostFormValue("tags")), Note: r.PostFormValue("note"), BaseVersion: base})
-	if err != nil {
-		s.pageError(w, r, err)
+	base, err := strconv.Atoi(r.PostFormValue("base_version"))
+	if err != nil || base <= 0 {
+		s.pageError(w, r, invalid("the version the text was edited from is missing"))
 		return
 	}
-	if err := s.Wiki.Unlock(r.Context(), who, p.ID); err != nil {
+	who := core.SubjectFrom(r.Context())
+	in := wiki.Input{Title: r.PostFormValue("title"), Body: strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n"),
+		Format: p.Format, Tags: splitTags(r.PostFormValue("tags")), Note: r.PostFormValue("note"), BaseVersion: base}
+	_, err = s.Wiki.Save(r.Context(), who, p.ID, in)
+	if errors.Is(err, core.ErrConflict) && base != p.Version {
+		// Someone saved meanwhile: the editor comes back on the current
+		// version with this person's text, and what differs between the
+		// two, to merge and save again.
+		v.Notice = "wiki.conflict"
+		v.Data = map[string]any{"Page": p, "Base": p.Version, "Title": in.Title, "Body": in.Body, "Tags": r.PostFormValue("tags"),
+			"Note": in.Note, "Conflict": wiki.DiffLines(p.Body, in.Body)}
+		s.render(w, r, http.StatusConflict, "wikiedit", v)
+		return
+	}
+	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -324,6 +351,24 @@ func (s *server) wikiPageAction(w http.ResponseWriter, r *http.Request) {
 		_, err = s.Wiki.Restore(ctx, who, p.ID, ver)
 	case "comment":
 		_, err = s.Wiki.AddComment(ctx, who, p.ID, r.PostFormValue("body"))
+	case "comment-delete":
+		var cid int64
+		if cid, err = strconv.ParseInt(r.PostFormValue("comment"), 10, 64); err != nil {
+			err = invalid("which comment?")
+			break
+		}
+		err = s.Wiki.DeleteComment(ctx, who, p.ID, cid)
+	case "follow", "unfollow":
+		if s.Notify == nil {
+			err = core.ErrNotFound
+			break
+		}
+		t := notify.Target{Kind: notify.KindWikiPage, ID: p.ID}
+		if r.PathValue("action") == "follow" {
+			err = s.Notify.Follow(ctx, who, t, p.ContainerID)
+		} else {
+			err = s.Notify.Unfollow(ctx, who, t)
+		}
 	case "main":
 		err = s.Wiki.SetMain(ctx, who, p.ID)
 	case "unlock":
@@ -501,7 +546,7 @@ func (s *server) apiWikiPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	html, err := s.Wiki.RenderPage(r.Context(), who, p, wikiLinkPrefix)
+	html, err := s.Wiki.RenderPage(r.Context(), who, p, wikiLinkPrefix, "")
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -13,6 +13,7 @@ import (
 	"plaza/core/coretest"
 	"plaza/core/forum"
 	"plaza/core/store"
+	"plaza/core/wiki"
 )
 
 // switchTo logs the browser in as another person.
@@ -148,5 +149,119 @@ func TestBrowserForumManage(t *testing.T) {
 	}
 	if ts, _ := w.forum.Topics(context.Background(), w.people["ann"].Subject(), cat.ContainerID, 10); len(ts) != 0 {
 		t.Errorf("topics left: %+v", ts)
+	}
+}
+
+// The wiki on the web: [[Title]] links resolved or shown missing (and
+// leading to a prefilled new page), no lock when editing, a conflicting
+// save refused with the differences and kept text, follow and the
+// notifications it brings, comments added and deleted by their author.
+func TestBrowserWikiConflictFollowComments(t *testing.T) {
+	w := startWriting(t, coretest.OpenDB(t, store.SQLite))
+	ctx := browser(t)
+	base := w.srv.URL
+	bg := context.Background()
+	ann, bob := w.people["ann"].Subject(), w.people["bob"].Subject()
+	folder, err := w.wiki.CreateFolder(bg, ann, w.team.ID, "Docs", nil) // members: limited
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.wiki.Create(bg, ann, folder.ID, wiki.Input{Title: "Home", Body: "welcome"}); err != nil {
+		t.Fatal(err)
+	}
+	// Bob's page: he and the space's administrator may edit it.
+	page, err := w.wiki.Create(bg, bob, folder.ID, wiki.Input{Title: "Plan", Body: "See [[home]] and [[Road map]].\n\nline two"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageURL := base + "/s/team/wiki/page/" + itoa(page.ID)
+
+	login(t, ctx, base, "rita")
+	var html, newTitle string
+	run(t, ctx, "links resolved and missing; follow the page",
+		chromedp.Navigate(pageURL),
+		chromedp.WaitVisible(`#wiki-follow`, chromedp.ByID),
+		chromedp.InnerHTML(`#wiki-body`, &html, chromedp.ByID),
+		chromedp.Click(`#wiki-follow`, chromedp.ByID),
+		chromedp.WaitVisible(`//button[@id="wiki-follow" and text()="Stop following"]`, chromedp.BySearch),
+		chromedp.Click(`#wiki-body a.missing`, chromedp.ByQuery),
+		chromedp.WaitVisible(`details[open] input[name=title]`, chromedp.ByQuery),
+		chromedp.Value(`details[open] input[name=title]`, &newTitle, chromedp.ByQuery),
+	)
+	if !strings.Contains(html, ">home</a>") || strings.Contains(html, `class="missing" href="/wiki/ref`) ||
+		!strings.Contains(html, `<a class="missing" href="/s/team/wiki?new=Road+map"`) {
+		t.Errorf("rendered links: %s", html)
+	}
+	if newTitle != "Road map" {
+		t.Errorf("new page title %q", newTitle)
+	}
+
+	switchTo(t, ctx, base, "ann")
+	run(t, ctx, "open the editor (no lock)",
+		chromedp.Navigate(pageURL+"/edit"),
+		chromedp.WaitVisible(`#we-body`, chromedp.ByID),
+	)
+	// Bob saves meanwhile, from the version ann opened.
+	if _, err := w.wiki.Save(bg, bob, page.ID, wiki.Input{Title: "Plan", Body: "See [[home]] and [[Road map]].\n\nline two, by Bob", BaseVersion: 1}); err != nil {
+		t.Fatalf("bob saves while ann edits: %v", err)
+	}
+	var notice, diff, kept string
+	run(t, ctx, "ann's save is refused with the differences",
+		chromedp.SetValue(`#we-body`, "See [[home]] and [[Road map]].\n\nline two, by Ann", chromedp.ByID),
+		chromedp.Click(`#we-save`, chromedp.ByID),
+		chromedp.WaitVisible(`#wiki-conflict`, chromedp.ByID),
+		chromedp.Text(`#wiki-conflict`, &notice, chromedp.ByID),
+		chromedp.Text(`#wiki-conflict-diff`, &diff, chromedp.ByID),
+		chromedp.Value(`#we-body`, &kept, chromedp.ByID),
+	)
+	if !strings.Contains(notice, "version 2") || !strings.Contains(diff, "- line two, by Bob") || !strings.Contains(diff, "+ line two, by Ann") ||
+		!strings.Contains(kept, "by Ann") {
+		t.Errorf("conflict: %q %q %q", notice, diff, kept)
+	}
+	run(t, ctx, "merge and save again",
+		chromedp.SetValue(`#we-body`, "See [[home]] and [[Road map]].\n\nline two, by Bob and Ann", chromedp.ByID),
+		chromedp.Click(`#we-save`, chromedp.ByID),
+		chromedp.WaitVisible(`#wiki-body`, chromedp.ByID),
+		chromedp.InnerHTML(`#wiki-body`, &html, chromedp.ByID),
+	)
+	if !strings.Contains(html, "by Bob and Ann") {
+		t.Errorf("after merge: %s", html)
+	}
+	run(t, ctx, "ann comments",
+		chromedp.SendKeys(`#wc-body`, "Looks **good**", chromedp.ByID),
+		chromedp.Click(`//button[text()="Add the comment"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`.comment strong + small + .rich strong`, chromedp.ByQuery),
+	)
+
+	switchTo(t, ctx, base, "rita")
+	var inbox string
+	run(t, ctx, "rita heard of both saves and the comment",
+		chromedp.Navigate(base+"/inbox"),
+		chromedp.WaitVisible(`#inbox`, chromedp.ByID),
+		chromedp.Text(`#inbox`, &inbox, chromedp.ByID),
+	)
+	for _, want := range []string{"Plan (v2, Bob Member)", "Plan (v3, Ann Admin)", "Plan: comment (Ann Admin)", "Looks good"} {
+		if !strings.Contains(inbox, want) {
+			t.Errorf("inbox lacks %q: %q", want, inbox)
+		}
+	}
+	var comments int
+	run(t, ctx, "rita comments and deletes her comment, not ann's",
+		chromedp.Navigate(pageURL),
+		chromedp.WaitVisible(`#wc-body`, chromedp.ByID),
+		chromedp.SendKeys(`#wc-body`, "Typo", chromedp.ByID),
+		chromedp.Click(`//button[text()="Add the comment"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`.comment:nth-of-type(2) form button`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll(".comment form").length`, &comments),
+	)
+	if comments != 1 {
+		t.Errorf("rita may delete %d comments, want her own only", comments)
+	}
+	run(t, ctx, "delete it",
+		chromedp.Click(`.comment form button`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`.comment form button`, chromedp.ByQuery),
+	)
+	if cs, _ := w.wiki.Comments(bg, ann, page.ID); len(cs) != 1 || cs[0].Body != "Looks **good**" {
+		t.Errorf("comments left: %+v", cs)
 	}
 }

@@ -345,7 +345,7 @@ func TestDashboards(t *testing.T) {
 			mia, olga := signIn(t, w.url, "mia"), signIn(t, w.url, "olga")
 			home := pageBody(t, mia, w.url+"/spaces")
 			for _, want := range []string{"My tasks: late or due this week", "Alpha late", "Alpha soon", "late",
-				"Next events", "Alpha review", "Polls awaiting your answer", "Alpha lunch?", "Latest activity", "Latest in the forum", "Alpha topic"} {
+				"Next events", "Alpha review", "Polls awaiting your answer", "Alpha lunch?", "Latest activity", "Unread in the forum", "Alpha topic"} {
 				if !strings.Contains(home, want) {
 					t.Errorf("mia's home lacks %q", want)
 				}

@@ -76,6 +76,7 @@ func newMailServices(svc *services) (*mailServices, error) {
 	m.notify = notify.New(svc.db, notify.Options{Queue: m.queue, Templates: tpl, Forum: svc.forum,
 		BaseURL: svc.cfg.BaseURL, Platform: platform})
 	svc.forum.AddHook(m.notify)
+	svc.content.Wiki.AddHook(m.notify)
 	m.proposals = proposal.New(svc.db, svc.spaces, svc.calendar, nil)
 	return m, nil
 }

@@ -94,9 +94,10 @@ type Folder = acl.Readable
 
 // Service manages wiki pages.
 type Service struct {
-	db  *store.DB
-	acl *acl.Engine
-	now func() time.Time
+	db    *store.DB
+	acl   *acl.Engine
+	now   func() time.Time
+	hooks []Hook
 }
 
 // New returns the wiki service; now may be nil.
@@ -371,7 +372,7 @@ func (s *Service) write(ctx context.Context, tx bun.Tx, who core.Subject, p *Pag
 		p.Tags = tags
 	}
 	*out = p
-	return nil
+	return s.emit(ctx, tx, Event{Kind: PageChanged, Page: p, By: who.AccountID, Note: note})
 }
 
 // Versions lists a page's versions, newest first (bodies left out).
@@ -509,7 +510,7 @@ func (s *Service) Main(ctx context.Context, who core.Subject, spaceID int64) (*P
 	return s.get(ctx, s.db, who, "p.space_id = ? AND p.is_main", spaceID)
 }
 
-// AddComment adds a comment to a page who may read.
+// AddComment adds a comment (Markdown) to a page who may read.
 func (s *Service) AddComment(ctx context.Context, who core.Subject, id int64, body string) (*Comment, error) {
 	body = strings.TrimSpace(body)
 	if body == "" || utf8.RuneCountInString(body) > 10_000 || strings.ContainsRune(body, 0) {
@@ -518,15 +519,41 @@ func (s *Service) AddComment(ctx context.Context, who core.Subject, id int64, bo
 	if who.IsAnonymous() {
 		return nil, fmt.Errorf("%w: sign in to comment", core.ErrUnauthenticated)
 	}
-	if _, err := s.Get(ctx, who, id); err != nil {
+	p, err := s.Get(ctx, who, id)
+	if err != nil {
 		return nil, err
 	}
 	author := who.AccountID
 	c := &Comment{PageID: id, AuthorID: &author, Body: body, CreatedAt: s.now().UTC()}
-	if _, err := s.db.NewInsert().Model(c).Exec(ctx); err != nil {
+	err = s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, Event{Kind: PageCommented, Page: p, By: author, Comment: c})
+	})
+	if err != nil {
 		return nil, store.Translate(err)
 	}
 	return c, nil
+}
+
+// DeleteComment removes a comment: its author may, and so may whoever
+// has write on the page's folder (a space administrator has).
+func (s *Service) DeleteComment(ctx context.Context, who core.Subject, id, commentID int64) error {
+	p, err := s.Get(ctx, who, id)
+	if err != nil {
+		return err
+	}
+	c := new(Comment)
+	if err := s.db.NewSelect().Model(c).Where("id = ? AND page_id = ?", commentID, id).Scan(ctx); err != nil {
+		return fmt.Errorf("comment %d: %w", commentID, store.Translate(err))
+	}
+	mine := c.AuthorID != nil && *c.AuthorID == who.AccountID && !who.IsAnonymous()
+	if !mine && p.Level < acl.Write {
+		return &acl.DeniedError{Need: acl.PrivWrite, Have: p.Level}
+	}
+	_, err = s.db.NewDelete().Model((*Comment)(nil)).Where("id = ?", commentID).Exec(ctx)
+	return store.Translate(err)
 }
 
 // Comments lists a page's comments, oldest first.

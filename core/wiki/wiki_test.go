@@ -160,7 +160,7 @@ func TestLocksLinksMainComments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		html, err := f.svc.RenderPage(f.ctx, f.bob, cur, "/wiki/p/")
+		html, err := f.svc.RenderPage(f.ctx, f.bob, cur, "/wiki/p/", "")
 		if err != nil {
 			t.Fatal(err)
 		}
