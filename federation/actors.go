@@ -104,7 +104,7 @@ func (s *Server) spaceBySlug(ctx context.Context, slug string) (*localActor, err
 	}
 	err := s.db.NewSelect().TableExpr("spaces AS s").Column("s.id", "s.slug", "s.name", "s.description", "s.created_at").
 		Where("s.slug = ? AND s.public AND s.archived_at IS NULL AND s.password_hash = ''", strings.ToLower(slug)).
-		Where("EXISTS (SELECT 1 FROM space_modules sm WHERE sm.space_id = s.id AND sm.module = ? AND sm.enabled)", core.ModNews).
+		Where(acl.ModuleOnSQL("s.id", "?"), core.ModNews).
 		Scan(ctx, &sp)
 	if err != nil {
 		return nil, fmt.Errorf("space %q: %w", slug, store.Translate(err))

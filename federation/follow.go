@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"plaza/core"
+	"plaza/core/acl"
 	"plaza/core/fediverse"
 	"plaza/core/store"
 )
@@ -47,14 +48,8 @@ func (s *Server) Follow(ctx context.Context, who core.Subject, spaceID int64, ha
 	if who.IsAnonymous() {
 		return nil, fmt.Errorf("%w: sign in to follow", core.ErrUnauthenticated)
 	}
-	var role string
-	err := s.db.NewSelect().Table("space_members").Column("role").
-		Where("space_id = ? AND account_id = ?", spaceID, who.AccountID).Scan(ctx, &role)
-	if err := store.Translate(err); err != nil && !errors.Is(err, core.ErrNotFound) {
+	if err := acl.RequireSpace(ctx, s.db, who, spaceID, acl.SpaceNeed{Admin: true, Change: true}); err != nil {
 		return nil, err
-	}
-	if role != "admin" && !who.Type.PlatformAdmin() {
-		return nil, fmt.Errorf("%w: only space administrators follow other servers into a space", core.ErrForbidden)
 	}
 	uri, err := s.resolveHandle(ctx, handle)
 	if err != nil {

@@ -129,3 +129,14 @@ func Grants(ctx context.Context, db bun.IDB, containerID int64) ([]Grant, error)
 		Order("principal_kind", "principal_id").Scan(ctx)
 	return gs, store.Translate(err)
 }
+
+// AddGrant adds one grant to a container unless its principal already has
+// one there, in the caller's transaction.
+func AddGrant(ctx context.Context, db bun.IDB, containerID int64, g Grant) error {
+	g.ContainerID = containerID
+	if err := g.validate(); err != nil {
+		return err
+	}
+	_, err := db.NewInsert().Model(&g).On("CONFLICT DO NOTHING").Exec(ctx)
+	return store.Translate(err)
+}

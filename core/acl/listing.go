@@ -26,31 +26,11 @@ func (r *Readable) ItemLevel(who core.Subject, author *int64) Level {
 	return ItemLevel(r.Level, r.AuthorRule && author != nil && *author == who.AccountID && !who.IsAnonymous())
 }
 
-// RequireMember refuses who unless module m is on in the space and who is
-// a member of it (platform administrators pass): the rule for creating a
-// container at a module's root.
+// RequireMember refuses who unless module m is on in the space, the
+// space is live and who is a member of it (platform administrators pass):
+// the rule for creating a container at a module's root.
 func RequireMember(ctx context.Context, db bun.IDB, who core.Subject, spaceID int64, m core.Module) error {
-	if who.IsAnonymous() {
-		return fmt.Errorf("%w: sign in first", core.ErrUnauthenticated)
-	}
-	if err := RequireLive(ctx, db, spaceID); err != nil {
-		return err
-	}
-	var on, member int
-	err := db.NewRaw(`SELECT
-		(SELECT COUNT(*) FROM space_modules WHERE space_id = ? AND module = ? AND enabled),
-		(SELECT COUNT(*) FROM space_members WHERE space_id = ? AND account_id = ?)`,
-		spaceID, m, spaceID, who.AccountID).Scan(ctx, &on, &member)
-	if err != nil {
-		return store.Translate(err)
-	}
-	if on == 0 {
-		return fmt.Errorf("%w: the %s module is off in this space", core.ErrForbidden, m)
-	}
-	if member == 0 && !who.Type.PlatformAdmin() {
-		return fmt.Errorf("%w: only members of the space create here", core.ErrForbidden)
-	}
-	return nil
+	return RequireSpace(ctx, db, who, spaceID, SpaceNeed{Module: m, Change: true})
 }
 
 // ReadableIn lists the containers of a kind in a space's module that who

@@ -8,12 +8,12 @@ package admin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"plaza/core"
 	"plaza/core/account"
+	"plaza/core/acl"
 	"plaza/core/blob"
 	"plaza/core/invite"
 	"plaza/core/settings"
@@ -57,20 +57,8 @@ func requireAdmin(who core.Subject) error {
 // requireSpaceAdmin lets platform administrators and the space's own
 // administrators through.
 func (s *Service) requireSpaceAdmin(ctx context.Context, who core.Subject, spaceID int64) error {
-	if who.Type.PlatformAdmin() {
-		return nil
-	}
 	if who.IsAnonymous() {
 		return errNotAdmin
 	}
-	var role string
-	err := s.db.NewSelect().Model((*space.Member)(nil)).Column("role").
-		Where("space_id = ? AND account_id = ?", spaceID, who.AccountID).Scan(ctx, &role)
-	if err := store.Translate(err); err != nil && !errors.Is(err, core.ErrNotFound) {
-		return err
-	}
-	if role != string(space.RoleAdmin) {
-		return fmt.Errorf("%w: space administrators only", core.ErrForbidden)
-	}
-	return nil
+	return acl.RequireSpace(ctx, s.db, who, spaceID, acl.SpaceNeed{Admin: true})
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"plaza/core"
+	"plaza/core/acl"
 	"plaza/core/store"
 )
 
@@ -32,9 +33,7 @@ func (s *Service) Directory(ctx context.Context, who core.Subject, query string,
 	q := s.db.NewSelect().TableExpr("accounts AS a").ColumnExpr("a.id, a.login, a.name, a.email, a.type").
 		Where("NOT a.disabled").Order("a.name", "a.login").Limit(int64(limit))
 	if who.Type == core.Guest {
-		q = q.Where(`(a.id = ? OR EXISTS (SELECT 1 FROM space_members mine JOIN space_members theirs
-			ON theirs.space_id = mine.space_id JOIN spaces sp ON sp.id = mine.space_id
-			WHERE mine.account_id = ? AND theirs.account_id = a.id AND sp.archived_at IS NULL))`, who.AccountID, who.AccountID)
+		q = q.Where(`(a.id = ? OR `+acl.SharesSpaceSQL("?", "a.id")+`)`, who.AccountID, who.AccountID)
 	}
 	if query = strings.TrimSpace(query); query != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(query)) + "%"

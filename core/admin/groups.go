@@ -5,6 +5,7 @@ import (
 
 	"plaza/core"
 	"plaza/core/account"
+	"plaza/core/acl"
 	"plaza/core/store"
 )
 
@@ -64,7 +65,7 @@ func (s *Service) DeleteGroup(ctx context.Context, who core.Subject, id int64) e
 	if err := s.mayManageGroup(ctx, who, g.SpaceID); err != nil {
 		return err
 	}
-	_, err = s.db.NewRaw(`DELETE FROM grants WHERE principal_kind = 'group' AND principal_id = ?`, id).Exec(ctx)
+	err = acl.DropPrincipal(ctx, s.db, acl.PrincipalGroup, id)
 	if err == nil {
 		_, err = s.db.NewDelete().Model(g).WherePK().Exec(ctx)
 	}

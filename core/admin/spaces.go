@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"plaza/core"
+	"plaza/core/acl"
 	"plaza/core/secret"
 	"plaza/core/space"
 	"plaza/core/store"
@@ -27,7 +28,7 @@ func (s *Service) Spaces(ctx context.Context, who core.Subject) ([]SpaceInfo, er
 	}
 	var out []SpaceInfo
 	err := s.db.NewSelect().Model(&out).ModelTableExpr("spaces AS space").ColumnExpr("space.*").
-		ColumnExpr("(SELECT COUNT(*) FROM space_members m WHERE m.space_id = space.id) AS members").
+		ColumnExpr(acl.MembersCountSQL("space.id")+" AS members").
 		Order("space.name", "space.id").Scan(ctx)
 	return out, store.Translate(err)
 }
@@ -167,7 +168,7 @@ func (s *Service) Members(ctx context.Context, who core.Subject, spaceID int64) 
 		return nil, err
 	}
 	var out []MemberInfo
-	err := s.db.NewSelect().Model(&out).ModelTableExpr("space_members AS m").ColumnExpr("m.*").
+	err := s.db.NewSelect().Model(&out).ModelTableExpr(acl.MembershipsTable("m")).ColumnExpr("m.*").
 		ColumnExpr("a.login, a.name, a.email, a.type").Join("JOIN accounts AS a ON a.id = m.account_id").
 		Where("m.space_id = ?", spaceID).Order("a.login").Scan(ctx)
 	return out, store.Translate(err)

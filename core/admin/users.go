@@ -12,6 +12,7 @@ import (
 
 	"plaza/core"
 	"plaza/core/account"
+	"plaza/core/space"
 	"plaza/core/store"
 )
 
@@ -217,8 +218,7 @@ func (s *Service) UpdateUser(ctx context.Context, who core.Subject, id int64, u 
 			return err
 		}
 		if n.Type == core.Guest && a.Type != core.Guest {
-			_, err := tx.NewRaw(`UPDATE space_members SET role = 'member' WHERE account_id = ?`, id).Exec(ctx)
-			return err
+			return space.DemoteEverywhere(ctx, tx, id)
 		}
 		return nil
 	})

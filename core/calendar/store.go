@@ -406,8 +406,8 @@ func (s *Store) ensureSpaces(ctx context.Context, who core.Subject) error {
 		ID   int64  `bun:"id"`
 		Name string `bun:"name"`
 	}
-	err := s.db.NewRaw(`SELECT sp.id, sp.name FROM spaces sp JOIN space_members m ON m.space_id = sp.id AND m.account_id = ?
-		WHERE sp.archived_at IS NULL AND NOT EXISTS (SELECT 1 FROM dav_collections dc
+	err := s.db.NewRaw(`SELECT sp.id, sp.name FROM spaces sp
+		WHERE `+acl.MemberOfSQL("sp.id", "?")+` AND sp.archived_at IS NULL AND NOT EXISTS (SELECT 1 FROM dav_collections dc
 			WHERE dc.kind = ? AND dc.scope = 's' || CAST(sp.id AS TEXT) AND dc.slug = ?)`,
 		who.AccountID, s.kind, s.spaceSlug).Scan(ctx, &missing)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {

@@ -164,25 +164,14 @@ func invalid(format string, a ...any) error {
 
 // CanJoin returns nil when who may use the chat of a space: a member (or a
 // platform administrator) of a space with the chat module on. Otherwise
-// ErrUnauthenticated for visitors and ErrNotFound (the space's chat stays
-// hidden).
+// the ACL core's answer (acl.RequireSpace): ErrUnauthenticated for
+// visitors, ErrNotFound where who may not see the space, ErrForbidden
+// where they see it but may not chat.
 func (s *Service) CanJoin(ctx context.Context, who core.Subject, spaceID int64) error {
 	if who.IsAnonymous() {
 		return fmt.Errorf("%w: sign in to chat", core.ErrUnauthenticated)
 	}
-	var on, member, disabled int
-	err := s.db.NewRaw(`SELECT
-		(SELECT COUNT(*) FROM space_modules WHERE space_id = ? AND module = ? AND enabled),
-		(SELECT COUNT(*) FROM space_members WHERE space_id = ? AND account_id = ?),
-		(SELECT COUNT(*) FROM accounts WHERE id = ? AND disabled)`,
-		spaceID, core.ModChat, spaceID, who.AccountID, who.AccountID).Scan(ctx, &on, &member, &disabled)
-	if err != nil {
-		return store.Translate(err)
-	}
-	if on == 0 || disabled > 0 || (member == 0 && !who.Type.PlatformAdmin()) {
-		return fmt.Errorf("%w: no chat for you in this space", core.ErrNotFound)
-	}
-	return nil
+	return acl.RequireSpace(ctx, s.db, who, spaceID, acl.SpaceNeed{Module: core.ModChat})
 }
 
 // Start opens a conversation in a space between who and others (members
@@ -205,12 +194,11 @@ func (s *Service) Start(ctx context.Context, who core.Subject, spaceID int64, ki
 	if len(ids) < 2 {
 		return nil, invalid("a conversation needs someone else")
 	}
-	q := s.db.NewSelect().TableExpr("space_members").Where("space_id = ?", spaceID).Where("account_id IN (?)", bun.In(ids[1:]))
-	n, err := q.Count(ctx)
+	all, err := acl.AllMembers(ctx, s.db, spaceID, ids[1:])
 	if err != nil {
-		return nil, store.Translate(err)
+		return nil, err
 	}
-	if int(n) != len(ids)-1 {
+	if !all {
 		return nil, invalid("everyone in a conversation must be a member of the space")
 	}
 	var key *string
@@ -296,19 +284,18 @@ func (s *Service) AddMembers(ctx context.Context, who core.Subject, convID int64
 	e := Event{Kind: EvConversation, SpaceID: c.SpaceID, ConversationID: convID}
 	err = s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		for _, id := range ids {
-			n, err := tx.NewSelect().TableExpr("space_members").Where("space_id = ? AND account_id = ?", c.SpaceID, id).Count(ctx)
+			in, err := acl.AllMembers(ctx, tx, c.SpaceID, []int64{id})
 			if err != nil {
 				return err
 			}
-			if n == 0 {
+			if !in {
 				return invalid("everyone in a conversation must be a member of the space")
 			}
 			if _, err := tx.NewInsert().Model(&participantRow{ConversationID: convID, AccountID: id, JoinedAt: now}).
 				On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
 				return err
 			}
-			if _, err := tx.NewRaw(`INSERT INTO grants (container_id, principal_kind, principal_id, level) VALUES (?, 'user', ?, ?)
-				ON CONFLICT DO NOTHING`, convID, id, acl.Limited).Exec(ctx); err != nil {
+			if err := acl.AddGrant(ctx, tx, convID, acl.Grant{PrincipalKind: acl.PrincipalUser, PrincipalID: id, Level: acl.Limited}); err != nil {
 				return err
 			}
 		}
@@ -429,8 +416,8 @@ func (s *Service) Members(ctx context.Context, who core.Subject, spaceID int64) 
 		return nil, err
 	}
 	var ps []Person
-	err := s.db.NewSelect().TableExpr("space_members AS m").Join("JOIN accounts AS a ON a.id = m.account_id").
-		ColumnExpr("a.id, a.login, a.name").Where("m.space_id = ? AND NOT a.disabled", spaceID).
+	err := s.db.NewSelect().TableExpr("accounts AS a").
+		ColumnExpr("a.id, a.login, a.name").Where(acl.MemberOfSQL("?", "a.id")+" AND NOT a.disabled", spaceID).
 		OrderExpr("a.name, a.login").Scan(ctx, &ps)
 	for i := range ps {
 		ps[i].Name = displayName(ps[i].Name, ps[i].Login)

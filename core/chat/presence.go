@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"plaza/core"
+	"plaza/core/acl"
 	"plaza/core/store"
 )
 
@@ -287,9 +288,9 @@ func (s *Service) heartbeat(ctx context.Context) error {
 	var revoked []string
 	err := s.db.NewRaw(`SELECT p.conn_id FROM chat_presence p JOIN accounts a ON a.id = p.account_id
 		WHERE p.node = ? AND (a.disabled
-			OR NOT EXISTS (SELECT 1 FROM space_modules sm WHERE sm.space_id = p.space_id AND sm.module = ? AND sm.enabled)
+			OR NOT `+acl.ModuleOnSQL("p.space_id", "?")+`
 			OR (a.type NOT IN ('owner', 'administrator')
-				AND NOT EXISTS (SELECT 1 FROM space_members m WHERE m.space_id = p.space_id AND m.account_id = p.account_id)))`,
+				AND NOT `+acl.MemberOfSQL("p.space_id", "p.account_id")+`))`,
 		s.node, core.ModChat).Scan(ctx, &revoked)
 	if err != nil {
 		return store.Translate(err)

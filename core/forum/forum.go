@@ -224,15 +224,7 @@ func checkBody(b string, remote bool) (string, error) {
 
 // isSpaceAdmin reports whether who administers the space.
 func (s *Service) isSpaceAdmin(ctx context.Context, who core.Subject, spaceID int64) (bool, error) {
-	if who.IsAnonymous() {
-		return false, nil
-	}
-	if who.Type.PlatformAdmin() {
-		return true, nil
-	}
-	n, err := s.db.NewSelect().Table("space_members").
-		Where("space_id = ? AND account_id = ? AND role = 'admin'", spaceID, who.AccountID).Count(ctx)
-	return n > 0, store.Translate(err)
+	return acl.IsSpaceAdmin(ctx, s.db, who, spaceID)
 }
 
 // authorJoins adds the author columns to a select over alias a (ft or fp).

@@ -7,7 +7,6 @@ package invite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"plaza/core"
 	"plaza/core/account"
+	"plaza/core/acl"
 	"plaza/core/mail"
 	"plaza/core/secret"
 	"plaza/core/space"
@@ -197,16 +197,8 @@ func (s *Service) mayInvite(ctx context.Context, who core.Subject, sp *space.Spa
 }
 
 func (s *Service) roleIn(ctx context.Context, spaceID, accountID int64) (space.Role, error) {
-	var role space.Role
-	err := s.db.NewSelect().Model((*space.Member)(nil)).Column("role").
-		Where("space_id = ? AND account_id = ?", spaceID, accountID).Scan(ctx, &role)
-	if err != nil {
-		if err = store.Translate(err); errors.Is(err, core.ErrNotFound) {
-			return "", nil
-		}
-		return "", err
-	}
-	return role, nil
+	role, err := acl.RoleIn(ctx, s.db, spaceID, accountID)
+	return space.Role(role), err
 }
 
 // Errors an invitee may meet.

@@ -130,14 +130,7 @@ func clean(title, summary, body string, remote bool) (string, string, string, er
 }
 
 func (s *Service) member(ctx context.Context, who core.Subject, spaceID int64) (bool, error) {
-	if who.IsAnonymous() {
-		return false, nil
-	}
-	if who.Type.PlatformAdmin() {
-		return true, nil
-	}
-	n, err := s.db.NewSelect().Table("space_members").Where("space_id = ? AND account_id = ?", spaceID, who.AccountID).Count(ctx)
-	return n > 0, store.Translate(err)
+	return acl.IsMember(ctx, s.db, who, spaceID)
 }
 
 // Create publishes an article in a space: any member may (guests too, if

@@ -20,6 +20,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"plaza/core"
+	"plaza/core/acl"
 	"plaza/core/blob"
 	"plaza/core/calendar"
 	"plaza/core/mail"
@@ -109,26 +110,7 @@ func (s *Service) may(ctx context.Context, who core.Subject, spaceID int64) erro
 	if who.IsAnonymous() {
 		return core.ErrUnauthenticated
 	}
-	mods, err := s.o.Spaces.Modules(ctx, spaceID)
-	if err != nil {
-		return err
-	}
-	if !mods[core.ModNewsletter] {
-		return fmt.Errorf("%w: the newsletter module is off in this space", core.ErrForbidden)
-	}
-	if who.Type.PlatformAdmin() {
-		return nil
-	}
-	var role string
-	err = s.db.NewSelect().Model((*space.Member)(nil)).Column("role").
-		Where("space_id = ? AND account_id = ?", spaceID, who.AccountID).Scan(ctx, &role)
-	if err := store.Translate(err); err != nil && !errors.Is(err, core.ErrNotFound) {
-		return err
-	}
-	if role != string(space.RoleAdmin) {
-		return fmt.Errorf("%w: space administrators send newsletters", core.ErrForbidden)
-	}
-	return nil
+	return acl.RequireSpace(ctx, s.db, who, spaceID, acl.SpaceNeed{Module: core.ModNewsletter, Admin: true})
 }
 
 // Upload is a file to attach.
@@ -387,9 +369,8 @@ func (s *Service) recipients(ctx context.Context, who core.Subject, spaceID int6
 	}
 	if a.Members {
 		var emails []string
-		err := s.db.NewSelect().TableExpr("space_members AS m").ColumnExpr("a.email").
-			Join("JOIN accounts AS a ON a.id = m.account_id").
-			Where("m.space_id = ? AND NOT a.disabled AND a.email <> ''", spaceID).Order("a.id").Scan(ctx, &emails)
+		err := s.db.NewSelect().TableExpr("accounts AS a").ColumnExpr("a.email").
+			Where(acl.MemberOfSQL("?", "a.id")+" AND NOT a.disabled AND a.email <> ''", spaceID).Order("a.id").Scan(ctx, &emails)
 		if err != nil {
 			return nil, store.Translate(err)
 		}

@@ -152,14 +152,8 @@ func (s *Service) Create(ctx context.Context, who core.Subject, n NewPoll) (*Pol
 	if who.IsAnonymous() {
 		return nil, fmt.Errorf("%w: sign in to create a poll", core.ErrForbidden)
 	}
-	if !who.Type.PlatformAdmin() {
-		c, err := s.db.NewSelect().Table("space_members").Where("space_id = ? AND account_id = ?", n.SpaceID, who.AccountID).Count(ctx)
-		if err != nil {
-			return nil, store.Translate(err)
-		}
-		if c == 0 {
-			return nil, fmt.Errorf("%w: only members create polls in a space", core.ErrForbidden)
-		}
+	if err := acl.RequireSpace(ctx, s.db, who, n.SpaceID, acl.SpaceNeed{Change: true}); err != nil {
+		return nil, err
 	}
 	grants := n.Grants
 	if grants == nil {

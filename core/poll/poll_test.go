@@ -53,7 +53,8 @@ func TestPoll(t *testing.T) {
 				t.Fatalf("%+v: %v", bad, err)
 			}
 		}
-		if _, err := svc.Create(ctx, who["mallory"], poll.NewPoll{SpaceID: sp.ID, Question: "q", Options: []string{"a", "b"}}); !errors.Is(err, core.ErrForbidden) {
+		// A private space is hidden from outsiders (acl.RequireSpace).
+		if _, err := svc.Create(ctx, who["mallory"], poll.NewPoll{SpaceID: sp.ID, Question: "q", Options: []string{"a", "b"}}); !errors.Is(err, core.ErrNotFound) {
 			t.Fatalf("outsider creates: %v", err)
 		}
 		p, err := svc.Create(ctx, who["alice"], poll.NewPoll{SpaceID: sp.ID, Question: "Lunch?", Options: []string{"pizza", "sushi", "salad"},

@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"plaza/core"
+	"plaza/core/acl"
 	"plaza/core/calendar"
 	"plaza/core/mail"
 	"plaza/core/secret"
@@ -170,13 +171,8 @@ func (s *Service) mayPropose(ctx context.Context, who core.Subject, sp *space.Sp
 }
 
 func (s *Service) roleIn(ctx context.Context, spaceID, accountID int64) (space.Role, error) {
-	var role space.Role
-	err := store.Translate(s.db.NewSelect().Model((*space.Member)(nil)).Column("role").
-		Where("space_id = ? AND account_id = ?", spaceID, accountID).Scan(ctx, &role))
-	if errors.Is(err, core.ErrNotFound) {
-		return "", nil
-	}
-	return role, err
+	role, err := acl.RoleIn(ctx, s.db, spaceID, accountID)
+	return space.Role(role), err
 }
 
 func (s *Service) requireSpaceAdmin(ctx context.Context, who core.Subject, spaceID int64) error {

@@ -230,3 +230,11 @@ func (s *Service) Unlock(ctx context.Context, who core.Subject, slug, password s
 	who.UnlockedSpaces = append(who.UnlockedSpaces, sp.ID)
 	return who, nil
 }
+
+// DemoteEverywhere makes an account a plain member of every space it
+// administers (an account turned into a guest), in the caller's
+// transaction.
+func DemoteEverywhere(ctx context.Context, db bun.IDB, accountID int64) error {
+	_, err := db.NewUpdate().Model((*Member)(nil)).Set("role = ?", RoleMember).Where("account_id = ?", accountID).Exec(ctx)
+	return store.Translate(err)
+}

@@ -59,7 +59,7 @@ func TestListsAndRights(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.CreateList(ctx, f.out, f.spaceID, "Intruder", nil); !errors.Is(err, core.ErrForbidden) {
+		if _, err := f.svc.CreateList(ctx, f.out, f.spaceID, "Intruder", nil); !errors.Is(err, core.ErrNotFound) {
 			t.Errorf("non-member creates a list: %v", err)
 		}
 		if _, err := f.svc.CreateList(ctx, f.bob, f.spaceID, " ", nil); !errors.Is(err, core.ErrInvalid) {

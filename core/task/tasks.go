@@ -153,8 +153,8 @@ func (s *Service) checkRefs(ctx context.Context, tx bun.Tx, listID, statusID int
 		return nil
 	}
 	var n int
-	err = tx.NewRaw(`SELECT COUNT(*) FROM space_members m JOIN containers c ON c.space_id = m.space_id
-		WHERE c.id = ? AND m.account_id IN (?)`, listID, bun.In(t.Assignees)).Scan(ctx, &n)
+	err = tx.NewRaw(`SELECT COUNT(*) FROM accounts a JOIN containers c ON c.id = ?
+		WHERE a.id IN (?) AND `+acl.MemberOfSQL("c.space_id", "a.id"), listID, bun.In(t.Assignees)).Scan(ctx, &n)
 	if err != nil {
 		return err
 	}
