@@ -156,14 +156,7 @@ func (s *Server) reject(ctx context.Context, tx bun.IDB, local *localActor, ra *
 // spaceAdmin reports whether who administers the space (platform
 // administrators do every space).
 func (s *Server) spaceAdmin(ctx context.Context, who core.Subject, spaceID int64) (bool, error) {
-	if who.IsAnonymous() {
-		return false, nil
-	}
-	if who.Type.PlatformAdmin() {
-		return true, nil
-	}
-	n, err := s.db.NewSelect().Table("space_members").Where("space_id = ? AND account_id = ? AND role = 'admin'", spaceID, who.AccountID).Count(ctx)
-	return n > 0, store.Translate(err)
+	return acl.IsSpaceAdmin(ctx, s.db, who, spaceID)
 }
 
 // apBlock is a row of ap_blocks.
