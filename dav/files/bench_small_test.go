@@ -59,17 +59,7 @@ func TestBenchSmallVsNginx(t *testing.T) {
 	_, u := startChild(t, dataDir, filepath.Join(dataDir, "blobs"))
 	servers = append(servers, server{"plaza SQLite", u + "/dav/files/alice", "alice"})
 	if os.Getenv(coretest.EnvDatabaseURL) != "" {
-		pgURL := coretest.FreshPostgresURL(t)
-		pg, err := store.Open(ctx, store.Options{URL: pgURL})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer pg.Close()
-		coretest.Migrate(t, pg)
-		blobs := filepath.Join(t.TempDir(), "blobs")
-		newWorldIn(t, pg, blobs, corefiles.Options{})
-		_, u := startChild(t, pgURL, blobs)
-		servers = append(servers, server{"plaza PostgreSQL", u + "/dav/files/alice", "alice"})
+		servers = append(servers, server{"plaza PostgreSQL", startChildPG(t) + "/dav/files/alice", "alice"})
 	}
 	www := filepath.Join(t.TempDir(), "www")
 	os.MkdirAll(www, 0o755)
@@ -224,6 +214,22 @@ func profileChild(t *testing.T, base, name string, f func()) {
 		}
 		resp.Body.Close()
 	}
+}
+
+// startChildPG serves a fresh PostgreSQL database, with newWorldIn's
+// accounts, from a child process and returns its base URL.
+func startChildPG(t *testing.T) string {
+	pgURL := coretest.FreshPostgresURL(t)
+	pg, err := store.Open(context.Background(), store.Options{URL: pgURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Close() })
+	coretest.Migrate(t, pg)
+	blobs := filepath.Join(t.TempDir(), "blobs")
+	newWorldIn(t, pg, blobs, corefiles.Options{})
+	_, u := startChild(t, pgURL, blobs)
+	return u
 }
 
 func nginxPath(t *testing.T) string {

@@ -32,17 +32,7 @@ import (
 func TestBenchVsNginx(t *testing.T) {
 	const size = 1 << 30
 	const count = 10000
-	nginx, err := exec.LookPath("nginx")
-	if err != nil {
-		for _, p := range []string{"/usr/sbin/nginx"} {
-			if _, e := os.Stat(p); e == nil {
-				nginx, err = p, nil
-			}
-		}
-	}
-	if err != nil {
-		t.Fatal("nginx is not installed (apt-get install nginx-extras)")
-	}
+	nginx := nginxPath(t)
 	ctx := context.Background()
 	loadStart := loadAverage()
 
@@ -238,17 +228,7 @@ func TestBenchVsNginx(t *testing.T) {
 	rows = append(rows, row{name: "  same, plaza's first after start-up", plaza: first, nginx: pf.nginx})
 	if os.Getenv(coretest.EnvDatabaseURL) != "" {
 		// The same listing with plaza on PostgreSQL.
-		pgURL := coretest.FreshPostgresURL(t)
-		pg, err := store.Open(ctx, store.Options{URL: pgURL})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer pg.Close()
-		coretest.Migrate(t, pg)
-		pgBlobs := filepath.Join(t.TempDir(), "blobs")
-		newWorldIn(t, pg, pgBlobs, corefiles.Options{})
-		_, pgServer := startChild(t, pgURL, pgBlobs)
-		plazaPG := pgServer + "/dav/files/alice"
+		plazaPG := startChildPG(t) + "/dav/files/alice"
 		do("MKCOL", plazaPG+"/many", nil, 0, nil)
 		fill(plazaPG)
 		first := propfind(plazaPG)
