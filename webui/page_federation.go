@@ -39,14 +39,25 @@ func (s *server) federationRoutes(mux *http.ServeMux) {
 		mux.HandleFunc("GET /api/v1/spaces/{space}/fediverse", s.apiSpaceActors)
 		mux.HandleFunc("DELETE /api/v1/spaces/{space}/followers", s.apiRemoveFollower)
 		mux.HandleFunc("GET /s/{slug}/federation", s.federationPage)
-		mux.HandleFunc("POST /s/{slug}/federation/followers/remove", s.pageRemoveFollower)
-		mux.HandleFunc("POST /s/{slug}/federation/unfollow", s.pageUnfollow)
+		mux.HandleFunc("POST /s/{slug}/federation/followers/remove", s.pageForm(spaceFederation, s.removeFollowerForm))
+		mux.HandleFunc("POST /s/{slug}/federation/unfollow", s.pageForm(spaceFederation, func(r *http.Request, who core.Subject) error {
+			return s.Federation.UnfollowRemote(r.Context(), who, r.PostForm.Get("actor"))
+		}))
 		mux.HandleFunc("GET /api/v1/admin/federation/blocks", s.apiBlocks)
 		mux.HandleFunc("POST /api/v1/admin/federation/blocks", s.apiAddBlock)
 		mux.HandleFunc("DELETE /api/v1/admin/federation/blocks/{id}", s.apiRemoveBlock)
 		mux.HandleFunc("GET /admin/federation", s.blocksPage)
-		mux.HandleFunc("POST /admin/federation/blocks", s.pageAddBlock)
-		mux.HandleFunc("POST /admin/federation/blocks/{id}/delete", s.pageRemoveBlock)
+		mux.HandleFunc("POST /admin/federation/blocks", s.pageForm(adminFederation, func(r *http.Request, who core.Subject) error {
+			_, err := s.Federation.AddBlock(r.Context(), who, r.PostForm.Get("kind"), r.PostForm.Get("value"))
+			return err
+		}))
+		mux.HandleFunc("POST /admin/federation/blocks/{id}/delete", s.pageForm(adminFederation, func(r *http.Request, who core.Subject) error {
+			id, err := pathID(r, "id")
+			if err != nil {
+				return err
+			}
+			return s.Federation.RemoveBlock(r.Context(), who, id)
+		}))
 	}
 }
 
@@ -249,26 +260,6 @@ func (s *server) federationPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "federation", v)
 }
 
-func (s *server) pageRemoveFollower(w http.ResponseWriter, r *http.Request) {
-	who, ok := s.requireUser(w, r)
-	if !ok {
-		return
-	}
-	v := s.page(r, "federation.title")
-	err := s.spaceView(r, v)
-	if err == nil {
-		err = s.parseForm(w, r)
-	}
-	if err == nil {
-		err = s.Federation.RemoveFollower(r.Context(), who, v.Space.ID, r.PostForm.Get("of"), r.PostForm.Get("actor"))
-	}
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/s/"+v.Space.Slug+"/federation", http.StatusSeeOther)
-}
-
 // apiBlocks answers GET /api/v1/admin/federation/blocks.
 func (s *server) apiBlocks(w http.ResponseWriter, r *http.Request) {
 	who, ok := s.requireAccount(w, r)
@@ -338,54 +329,35 @@ func (s *server) blocksPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "admin_federation", v)
 }
 
-func (s *server) pageAddBlock(w http.ResponseWriter, r *http.Request) {
-	who, ok := s.requireUser(w, r)
-	if !ok {
-		return
+// pageForm answers a form of the federation pages: signed in, form
+// parsed, act, then back to the page.
+func (s *server) pageForm(back func(*http.Request) string, act func(*http.Request, core.Subject) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		who, ok := s.requireUser(w, r)
+		if !ok {
+			return
+		}
+		err := s.parseForm(w, r)
+		if err == nil {
+			err = act(r, who)
+		}
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, back(r), http.StatusSeeOther)
 	}
-	err := s.parseForm(w, r)
-	if err == nil {
-		_, err = s.Federation.AddBlock(r.Context(), who, r.PostForm.Get("kind"), r.PostForm.Get("value"))
-	}
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/admin/federation", http.StatusSeeOther)
 }
 
-func (s *server) pageRemoveBlock(w http.ResponseWriter, r *http.Request) {
-	who, ok := s.requireUser(w, r)
-	if !ok {
-		return
-	}
-	id, err := pathID(r, "id")
-	if err == nil {
-		err = s.parseForm(w, r)
-	}
-	if err == nil {
-		err = s.Federation.RemoveBlock(r.Context(), who, id)
-	}
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/admin/federation", http.StatusSeeOther)
-}
+func spaceFederation(r *http.Request) string { return "/s/" + r.PathValue("slug") + "/federation" }
 
-// pageUnfollow is the federation page's "stop following" button.
-func (s *server) pageUnfollow(w http.ResponseWriter, r *http.Request) {
-	who, ok := s.requireUser(w, r)
-	if !ok {
-		return
+func adminFederation(*http.Request) string { return "/admin/federation" }
+
+// removeFollowerForm is the federation page's "remove" button of a follower.
+func (s *server) removeFollowerForm(r *http.Request, who core.Subject) error {
+	v := s.page(r, "federation.title")
+	if err := s.spaceView(r, v); err != nil {
+		return err
 	}
-	err := s.parseForm(w, r)
-	if err == nil {
-		err = s.Federation.UnfollowRemote(r.Context(), who, r.PostForm.Get("actor"))
-	}
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/s/"+r.PathValue("slug")+"/federation", http.StatusSeeOther)
+	return s.Federation.RemoveFollower(r.Context(), who, v.Space.ID, r.PostForm.Get("of"), r.PostForm.Get("actor"))
 }

@@ -264,8 +264,8 @@ func TestFederationFollowersAndBlocks(t *testing.T) {
 			if resp, body := do(sa.url, "root", "POST", "/api/v1/admin/federation/blocks", "application/json", `{"kind":"domain","value":"`+hostA+`"}`); resp.StatusCode != 400 {
 				t.Fatalf("a bad block: %d %s", resp.StatusCode, body)
 			}
-			if resp, body := do(sa.url, "root", "POST", "/api/v1/admin/federation/blocks", "application/json", block); resp.StatusCode != 201 {
-				t.Fatalf("block: %d %s", resp.StatusCode, body)
+			if resp, body := do(sa.url, "root", "POST", "/admin/federation/blocks", form, url.Values{"kind": {"domain"}, "value": {hostB}}.Encode()); resp.StatusCode != 303 {
+				t.Fatalf("block from the admin page: %d %s", resp.StatusCode, body)
 			}
 			if _, page := do(sa.url, "root", "GET", "/admin/federation", "", ""); !strings.Contains(page, hostB) {
 				t.Fatalf("the blocks page lacks the block:\n%s", page)
@@ -281,6 +281,18 @@ func TestFederationFollowersAndBlocks(t *testing.T) {
 			time.Sleep(2 * time.Second)
 			if _, fs := spaceActor("ann"); len(fs) != 0 {
 				t.Fatalf("a blocked server followed: %v", fs)
+			}
+			// Lifted from the admin page.
+			_, body = do(sa.url, "root", "GET", "/api/v1/admin/federation/blocks", "", "")
+			var bs struct{ Blocks []struct{ ID int64 } }
+			if err := json.Unmarshal([]byte(body), &bs); err != nil || len(bs.Blocks) != 1 {
+				t.Fatalf("blocks: %s", body)
+			}
+			if resp, body := do(sa.url, "root", "POST", fmt.Sprintf("/admin/federation/blocks/%d/delete", bs.Blocks[0].ID), form, ""); resp.StatusCode != 303 {
+				t.Fatalf("unblock from the admin page: %d %s", resp.StatusCode, body)
+			}
+			if _, body := do(sa.url, "root", "GET", "/api/v1/admin/federation/blocks", "", ""); !strings.Contains(body, `"blocks":[]`) {
+				t.Fatalf("still blocked: %s", body)
 			}
 		})
 	}
