@@ -25,6 +25,7 @@ import (
 	"plaza/core/files"
 	"plaza/core/forum"
 	"plaza/core/news"
+	"plaza/core/notify"
 	"plaza/core/poll"
 	"plaza/core/settings"
 	"plaza/core/space"
@@ -106,7 +107,7 @@ func startUI(t *testing.T) *uiWorld {
 	t.Cleanup(jsrv.Close)
 	bs := testBlobs(t, db)
 	h, err := webui.New(webui.Options{Accounts: accts, Spaces: spaces, Tasks: tasks, Polls: poll.New(db, nil), ACL: engine, Blobs: bs, Files: files.New(files.Options{DB: db, Blobs: bs}),
-		Forum: forum.New(db, forum.Options{Blobs: bs}), News: news.New(db, news.Options{Blobs: bs}), Settings: settings.New(db),
+		Forum: forum.New(db, forum.Options{Blobs: bs}), News: news.New(db, news.Options{Blobs: bs}), Settings: settings.New(db), AdminOptions: webui.AdminOptions{Notify: notify.New(db, notify.Options{})},
 		Logger: coretest.Logger(t), BaseURL: "http://127.0.0.1", Jitsi: webui.JitsiOptions{URL: jsrv.URL}})
 	if err != nil {
 		t.Fatal(err)

@@ -420,10 +420,15 @@ func (s *server) taskPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	del, moveTo, err := s.taskPageExtras(r, v, t, comments)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	t.Attachments = atts
 	v.Title = "task.page"
 	v.Data = map[string]any{"Task": t, "List": d.List, "Statuses": d.Statuses, "Members": d.Members,
-		"Names": d.Names, "StatusOf": d.StatusOf, "Comments": comments}
+		"Names": d.Names, "StatusOf": d.StatusOf, "Comments": comments, "CanDeleteComment": del, "MoveTo": moveTo, "CommentAuthor": commentAuthors(d.Names, comments)}
 	s.render(w, r, http.StatusOK, "task", v)
 }
 

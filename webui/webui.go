@@ -133,6 +133,7 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("POST /s/{slug}/task/{task}", s.taskUpdate)
 	mux.HandleFunc("POST /s/{slug}/task/{task}/delete", s.taskDelete)
 	mux.HandleFunc("POST /s/{slug}/task/{task}/comment", s.taskComment)
+	s.taskManageRoutes(mux)
 	mux.HandleFunc("POST /s/{slug}/task/{task}/attach", s.taskAttach)
 	mux.HandleFunc("GET /s/{slug}/attachment/{file}", s.attachmentGet)
 	mux.HandleFunc("POST /s/{slug}/attachment/{file}/delete", s.attachmentDelete)

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"plaza/core/store"
+	"plaza/core/task"
 )
 
 // Task notifications come from watching the tasks table rather than
@@ -32,6 +33,10 @@ type taskState struct {
 }
 
 const taskCursor = "tasks"
+
+// TaskNew is the key of a follow of a task list's new tasks
+// (KindTaskStatus); a status's id is the key of a follow of that status.
+const TaskNew = "new"
 
 // WatchTasks notifies of the task changes since the last call and
 // returns how many notes it made. The first call on a database only
@@ -54,6 +59,7 @@ func (s *Service) WatchTasks(ctx context.Context) (int, error) {
 		}
 		var rows []struct {
 			ID       int64
+			ListID   int64
 			Title    string
 			StatusID int64
 			AuthorID *int64
@@ -62,7 +68,7 @@ func (s *Service) WatchTasks(ctx context.Context) (int, error) {
 			Status   string
 			Slug     string
 		}
-		err := tx.NewRaw(`SELECT t.id, t.title, t.status_id, t.author_id, t.updated_by AS by_id, t.updated_at AS updated, st.name AS status, sp.slug
+		err := tx.NewRaw(`SELECT t.id, t.container_id AS list_id, t.title, t.status_id, t.author_id, t.updated_by AS by_id, t.updated_at AS updated, st.name AS status, sp.slug
 			FROM tasks t JOIN task_statuses st ON st.id = t.status_id JOIN containers c ON c.id = t.container_id
 			JOIN spaces sp ON sp.id = c.space_id
 			WHERE t.updated_at >= ? ORDER BY t.updated_at, t.id LIMIT 1000`, since).Scan(ctx, &rows)
@@ -98,6 +104,7 @@ func (s *Service) WatchTasks(ctx context.Context) (int, error) {
 		}
 		var out []Note
 		var states []taskState
+		announced := 0
 		for _, r := range rows {
 			now := taskState{TaskID: r.ID, StatusID: r.StatusID, Assignees: joinIDs(assignees[r.ID])}
 			states = append(states, now)
@@ -114,8 +121,32 @@ func (s *Service) WatchTasks(ctx context.Context) (int, error) {
 				out = append(out, Note{AccountID: a, Title: "Task assigned to you: " + r.Title,
 					Text: "You were assigned the task \"" + r.Title + "\".", Path: path})
 			}
+			by := int64(0)
+			if r.ByID != nil {
+				by = *r.ByID
+			}
+			if !seen {
+				// A new task: whoever follows the list's new tasks hears of it.
+				k, err := s.Announce(ctx, tx, Target{Kind: KindTaskStatus, ID: r.ListID, Key: TaskNew}, r.ListID, by,
+					Note{Title: "New task: " + r.Title, Text: "A task was added: \"" + r.Title + "\".", Path: path})
+				if err != nil {
+					return err
+				}
+				announced += k
+			}
+			if !seen || prev.StatusID != r.StatusID {
+				// Reaching a status (also by being created in it) tells
+				// whoever follows that status of the list.
+				status := task.StatusLabel(r.Status)
+				k, err := s.Announce(ctx, tx, Target{Kind: KindTaskStatus, ID: r.ListID, Key: strconv.FormatInt(r.StatusID, 10)}, r.ListID, by,
+					Note{Title: "Task " + r.Title + ": " + status, Text: "The task \"" + r.Title + "\" reached the status " + status + ".", Path: path})
+				if err != nil {
+					return err
+				}
+				announced += k
+			}
 			if seen && prev.StatusID != r.StatusID {
-				status := strings.TrimPrefix(r.Status, "status.")
+				status := task.StatusLabel(r.Status)
 				tell := append([]int64(nil), assignees[r.ID]...)
 				if r.AuthorID != nil && !slices.Contains(tell, *r.AuthorID) {
 					tell = append(tell, *r.AuthorID)
@@ -142,7 +173,7 @@ func (s *Service) WatchTasks(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		notes = len(out)
+		notes = len(out) + announced
 		return s.Notify(ctx, tx, out...)
 	})
 	if errors.Is(err, errCursorTaken) {
