@@ -16,6 +16,7 @@ func (s *server) writingRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/markup", s.apiMarkup)
 	s.inboxRoutes(mux)
 	s.forumManageRoutes(mux)
+	s.newsRoutes(mux)
 }
 
 // apiMarkup renders Markdown as the pages will show it once saved:

@@ -2,7 +2,6 @@ package webui
 
 import (
 	"fmt"
-	"html"
 	"html/template"
 	"net/http"
 	"strings"
@@ -12,19 +11,8 @@ import (
 	"plaza/core/forum"
 	"plaza/core/markup"
 	"plaza/core/news"
+	"plaza/core/notify"
 )
-
-// paragraphs turns text typed in a textarea into HTML paragraphs; the
-// domain sanitizes it again on the way in.
-func paragraphs(text string) string {
-	var b strings.Builder
-	for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
-		if p = strings.TrimSpace(p); p != "" {
-			b.WriteString("<p>" + strings.ReplaceAll(html.EscapeString(p), "\n", "<br>") + "</p>")
-		}
-	}
-	return b.String()
-}
 
 // trusted marks HTML the domain has sanitized (forum posts, news).
 func trusted(sanitized string) template.HTML { return template.HTML(sanitized) } //nolint:gosec // sanitized on the way in
@@ -287,43 +275,16 @@ func (s *server) newsCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	a, err := s.News.Create(r.Context(), core.SubjectFrom(r.Context()), news.NewArticle{
-		SpaceID: v.Space.ID, Title: f.Get("title"), Summary: f.Get("summary"), Body: paragraphs(f.Get("body"))})
+		SpaceID: v.Space.ID, Title: f.Get("title"), Summary: f.Get("summary"), Markdown: markdownField(r, "body")})
+	if err == nil && s.Notify != nil {
+		// Its author hears of the comments.
+		err = s.Notify.Follow(r.Context(), core.SubjectFrom(r.Context()), notify.Target{Kind: notify.KindNews, ID: a.ContainerID}, a.ContainerID)
+	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/s/%s/news/%d", v.Space.Slug, a.ContainerID), http.StatusSeeOther)
-}
-
-func (s *server) newsArticlePage(w http.ResponseWriter, r *http.Request) {
-	v, ok := s.moduleView(w, r, core.ModNews, "news.title")
-	if !ok {
-		return
-	}
-	id, err := pathID(r, "article")
-	var a *news.Article
-	if err == nil {
-		a, err = s.News.Get(r.Context(), core.SubjectFrom(r.Context()), id)
-	}
-	if err == nil && a.SpaceID != v.Space.ID {
-		err = fmt.Errorf("article %d: %w", id, core.ErrNotFound)
-	}
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	level, err := s.ACL.Level(r.Context(), core.SubjectFrom(r.Context()), acl.Target{ContainerID: a.ContainerID})
-	var public acl.Level
-	if err == nil {
-		public, err = s.ACL.Level(r.Context(), core.AnonymousSubject, acl.Target{ContainerID: a.ContainerID})
-	}
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	mine := a.AuthorID != nil && *a.AuthorID == core.SubjectFrom(r.Context()).AccountID
-	v.Data = map[string]any{"Article": a, "CanShare": (level >= acl.Full || mine) && !a.Remote(), "Public": public >= acl.Read}
-	s.render(w, r, http.StatusOK, "newsarticle", v)
 }
 
 // host is this server's host (and port), as in fediverse handles.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -263,5 +264,88 @@ func TestBrowserWikiConflictFollowComments(t *testing.T) {
 	)
 	if cs, _ := w.wiki.Comments(bg, ann, page.ID); len(cs) != 1 || cs[0].Body != "Looks **good**" {
 		t.Errorf("comments left: %+v", cs)
+	}
+}
+
+// News on the web: a Markdown article with a video embed, edited, given
+// an image; a reader comments (the author, following by default, is
+// told), deletes their comment; the author deletes the article.
+func TestBrowserNewsManage(t *testing.T) {
+	w := startWriting(t, coretest.OpenDB(t, store.SQLite))
+	ctx := browser(t)
+	base := w.srv.URL
+	login(t, ctx, base, "ann")
+	var body string
+	run(t, ctx, "publish an article in Markdown",
+		chromedp.Navigate(base+"/s/team/news"),
+		chromedp.Click(`details.card summary`, chromedp.ByQuery),
+		chromedp.SendKeys(`#na-title`, "We moved", chromedp.ByID),
+		chromedp.SendKeys(`#na-body`, "Third floor, **left**.\n\nhttps://www.youtube.com/watch?v=dQw4w9WgXcQ\n", chromedp.ByID),
+		chromedp.Click(`//button[text()="Publish"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`#news-unfollow`, chromedp.ByID),
+		chromedp.InnerHTML(`#article .body`, &body, chromedp.ByQuery),
+	)
+	if !strings.Contains(body, "<strong>left</strong>") || !strings.Contains(body, `<iframe src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"`) {
+		t.Errorf("article body %q", body)
+	}
+	var articleURL string
+	run(t, ctx, "where", chromedp.Location(&articleURL))
+	png := filepath.Join(t.TempDir(), "office.png")
+	os.WriteFile(png, []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"), 0o600)
+	var title string
+	run(t, ctx, "edit it and give it an image",
+		chromedp.Click(`#news-edit summary`, chromedp.ByQuery),
+		chromedp.SetValue(`#ne-title`, "We moved (again)", chromedp.ByID),
+		chromedp.Click(`#ne-save`, chromedp.ByID),
+		chromedp.WaitVisible(`//h1[text()="We moved (again)"]`, chromedp.BySearch),
+		chromedp.Click(`#news-edit summary`, chromedp.ByQuery),
+		chromedp.SetUploadFiles(`#ne-image`, []string{png}, chromedp.ByID),
+		chromedp.Click(`#ne-image-send`, chromedp.ByID),
+		chromedp.WaitVisible(`#article-image`, chromedp.ByID),
+		chromedp.Text(`#article h1`, &title, chromedp.ByQuery),
+	)
+	var loaded bool
+	run(t, ctx, "the image loads", chromedp.Poll(`document.getElementById("article-image").naturalWidth === 1`, &loaded, chromedp.WithPollingTimeout(5*time.Second)))
+
+	switchTo(t, ctx, base, "rita")
+	var comments string
+	run(t, ctx, "rita comments twice and deletes one; she may not edit",
+		chromedp.Navigate(articleURL),
+		chromedp.WaitVisible(`#nc-body`, chromedp.ByID),
+		chromedp.SendKeys(`#nc-body`, "Which _building_?", chromedp.ByID),
+		chromedp.Click(`#nc-send`, chromedp.ByID),
+		chromedp.WaitVisible(`.comment .rich em`, chromedp.ByQuery),
+		chromedp.SendKeys(`#nc-body`, "Never mind", chromedp.ByID),
+		chromedp.Click(`#nc-send`, chromedp.ByID),
+		chromedp.WaitVisible(`.comment:nth-of-type(2)`, chromedp.ByQuery),
+		chromedp.Click(`.comment:nth-of-type(2) form button`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`.comment:nth-of-type(2)`, chromedp.ByQuery),
+		chromedp.Text(`#comments`, &comments, chromedp.ByID),
+	)
+	if !strings.Contains(comments, "Which building?") || strings.Contains(comments, "Never mind") {
+		t.Errorf("comments %q", comments)
+	}
+	var n int
+	run(t, ctx, "no edit controls for rita", chromedp.Evaluate(`document.querySelectorAll("#news-edit, #news-delete").length`, &n))
+	if n != 0 {
+		t.Errorf("rita sees %d edit controls", n)
+	}
+
+	switchTo(t, ctx, base, "ann")
+	var inbox string
+	run(t, ctx, "ann was told; she deletes the article",
+		chromedp.Navigate(base+"/inbox"),
+		chromedp.WaitVisible(`#inbox`, chromedp.ByID),
+		chromedp.Text(`#inbox`, &inbox, chromedp.ByID),
+		chromedp.Navigate(articleURL),
+		chromedp.WaitVisible(`#news-delete`, chromedp.ByID),
+		chromedp.Click(`#news-delete`, chromedp.ByID),
+		chromedp.WaitVisible(`#na-title`, chromedp.ByID),
+	)
+	if !strings.Contains(inbox, "We moved (again): comment (Rita Member)") {
+		t.Errorf("inbox %q", inbox)
+	}
+	if as, _ := w.news.List(context.Background(), w.people["ann"].Subject(), w.team.ID, 10); len(as) != 0 {
+		t.Errorf("articles left: %+v", as)
 	}
 }

@@ -71,6 +71,7 @@ func startWriting(t *testing.T, db *store.DB) *writingWorld {
 	w.notify = notify.New(db, notify.Options{Queue: q, Templates: tpl, Forum: w.forum, BaseURL: "http://127.0.0.1"})
 	w.forum.AddHook(w.notify)
 	w.wiki.AddHook(w.notify)
+	w.news.AddCommentHook(w.notify)
 	o := webui.Options{Accounts: accts, Spaces: spaces, Tasks: task.New(db, engine, nil), Polls: poll.New(db, nil), ACL: engine, Blobs: bs,
 		Files: files.New(files.Options{DB: db, Blobs: bs}), Forum: w.forum, News: w.news, Settings: settings.New(db),
 		Logger: coretest.Logger(t), BaseURL: "http://127.0.0.1", Jitsi: webui.JitsiOptions{URL: "https://meet.example"}}

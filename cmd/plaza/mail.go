@@ -77,6 +77,7 @@ func newMailServices(svc *services) (*mailServices, error) {
 		BaseURL: svc.cfg.BaseURL, Platform: platform})
 	svc.forum.AddHook(m.notify)
 	svc.content.Wiki.AddHook(m.notify)
+	svc.news.AddCommentHook(m.notify)
 	m.proposals = proposal.New(svc.db, svc.spaces, svc.calendar, nil)
 	return m, nil
 }

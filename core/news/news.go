@@ -19,6 +19,7 @@ import (
 	"plaza/core/acl"
 	"plaza/core/blob"
 	"plaza/core/forum"
+	"plaza/core/markup"
 	"plaza/core/store"
 )
 
@@ -74,6 +75,8 @@ type Service struct {
 	blobs *blob.Store
 	now   func() time.Time
 	hooks []Hook
+
+	commentHooks []CommentHook
 }
 
 // Options configure the service.
@@ -104,12 +107,27 @@ func (s *Service) emit(ctx context.Context, tx bun.IDB, k EventKind, a *Article)
 
 // NewArticle describes an article. Grants nil: the space's members read;
 // add an anonymous read grant to publish it to visitors and the fediverse.
+// Markdown, when set, is the text as written (Body is then its
+// rendering); Body alone is HTML (federation, older callers).
 type NewArticle struct {
-	SpaceID int64
-	Title   string
-	Summary string
-	Body    string
-	Grants  []acl.Grant
+	SpaceID  int64
+	Title    string
+	Summary  string
+	Body     string
+	Markdown string
+	Grants   []acl.Grant
+}
+
+// written renders n's text: Markdown to body, kept as the source.
+func written(n NewArticle) (string, *string, error) {
+	if n.Markdown == "" {
+		return n.Body, nil, nil
+	}
+	if len(n.Markdown) > forum.MaxBody || !utf8.ValidString(n.Markdown) {
+		return "", nil, fmt.Errorf("%w: text too long or not UTF-8", core.ErrInvalid)
+	}
+	md := strings.ReplaceAll(n.Markdown, "\x00", "")
+	return markup.Render(md), &md, nil
 }
 
 func clean(title, summary, body string, remote bool) (string, string, string, error) {
@@ -126,7 +144,7 @@ func clean(title, summary, body string, remote bool) (string, string, string, er
 	if remote {
 		return title, forum.SanitizeRemote(summary), forum.SanitizeRemote(body), nil
 	}
-	return title, forum.Sanitize(summary), forum.Sanitize(body), nil
+	return title, forum.Sanitize(summary), markup.Sanitize(body), nil
 }
 
 func (s *Service) member(ctx context.Context, who core.Subject, spaceID int64) (bool, error) {
@@ -136,7 +154,11 @@ func (s *Service) member(ctx context.Context, who core.Subject, spaceID int64) (
 // Create publishes an article in a space: any member may (guests too, if
 // members of the space); the author has full on it.
 func (s *Service) Create(ctx context.Context, who core.Subject, n NewArticle) (*Article, error) {
-	title, summary, body, err := clean(n.Title, n.Summary, n.Body, false)
+	body, src, err := written(n)
+	if err != nil {
+		return nil, err
+	}
+	title, summary, body, err := clean(n.Title, n.Summary, body, false)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +170,7 @@ func (s *Service) Create(ctx context.Context, who core.Subject, n NewArticle) (*
 		return nil, fmt.Errorf("%w: only members publish news in a space", core.ErrForbidden)
 	}
 	author := who.AccountID
-	return s.insert(ctx, &Article{SpaceID: n.SpaceID, Title: title, Summary: summary, Body: body, AuthorID: &author}, n.Grants)
+	return s.insert(ctx, &Article{SpaceID: n.SpaceID, Title: title, Summary: summary, Body: body, Source: src, AuthorID: &author}, n.Grants)
 }
 
 func (s *Service) insert(ctx context.Context, a *Article, grants []acl.Grant) (*Article, error) {
@@ -234,7 +256,11 @@ func (s *Service) List(ctx context.Context, who core.Subject, spaceID int64, lim
 
 // Update changes an article: its author, or whoever has write on it.
 func (s *Service) Update(ctx context.Context, who core.Subject, id int64, n NewArticle) (*Article, error) {
-	title, summary, body, err := clean(n.Title, n.Summary, n.Body, false)
+	body, src, err := written(n)
+	if err != nil {
+		return nil, err
+	}
+	title, summary, body, err := clean(n.Title, n.Summary, body, false)
 	if err != nil {
 		return nil, err
 	}
@@ -245,16 +271,16 @@ func (s *Service) Update(ctx context.Context, who core.Subject, id int64, n NewA
 	if err := s.eng.Decide(ctx, who, acl.Target{ContainerID: id, AuthorID: deref(a.AuthorID), Item: true}, acl.PrivWriteContent); err != nil {
 		return nil, err
 	}
-	return s.update(ctx, id, title, summary, body, time.Time{})
+	return s.update(ctx, id, title, summary, body, src, time.Time{})
 }
 
-func (s *Service) update(ctx context.Context, id int64, title, summary, body string, at time.Time) (*Article, error) {
+func (s *Service) update(ctx context.Context, id int64, title, summary, body string, src *string, at time.Time) (*Article, error) {
 	if at.IsZero() {
 		at = s.now()
 	}
 	var out *Article
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewUpdate().Table("news_articles").Set("title = ?, summary = ?, body = ?, updated_at = ?", title, summary, body, at.UTC()).
+		if _, err := tx.NewUpdate().Table("news_articles").Set("title = ?, summary = ?, body = ?, source = ?, updated_at = ?", title, summary, body, src, at.UTC()).
 			Where("container_id = ?", id).Exec(ctx); err != nil {
 			return err
 		}
@@ -381,7 +407,7 @@ func (s *Service) UpsertRemote(ctx context.Context, spaceID int64, r RemoteArtic
 			if a.RemoteAuthorID == nil || *a.RemoteAuthorID != r.RemoteAuthorID {
 				return nil, fmt.Errorf("%w: article %s belongs to another author", core.ErrForbidden, r.APID)
 			}
-			return s.update(ctx, a.ContainerID, title, summary, body, r.Updated)
+			return s.update(ctx, a.ContainerID, title, summary, body, nil, r.Updated)
 		}
 	}
 	ra, apid := r.RemoteAuthorID, r.APID
