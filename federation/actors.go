@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -93,21 +94,23 @@ func (s *Server) groupOf(c *forum.Category) *localActor {
 		Username: *c.Handle, Name: c.Name, Summary: c.Description, Published: c.CreatedAt, Category: c, SpaceID: c.SpaceID}
 }
 
-// spaceBySlug returns the actor of a public space whose news module is on.
+// spaceBySlug returns the actor of a space whose news anonymous visitors
+// read (the ACL decides: public, live, news on) and that needs no visitor
+// password (other servers cannot give one).
 func (s *Server) spaceBySlug(ctx context.Context, slug string) (*localActor, error) {
-	var sp struct {
-		ID          int64
-		Slug        string
-		Name        string
-		Description string
-		CreatedAt   time.Time
-	}
-	err := s.db.NewSelect().TableExpr("spaces AS s").Column("s.id", "s.slug", "s.name", "s.description", "s.created_at").
-		Where("s.slug = ? AND s.public AND s.archived_at IS NULL AND s.password_hash = ''", strings.ToLower(slug)).
-		Where(acl.ModuleOnSQL("s.id", "?"), core.ModNews).
-		Scan(ctx, &sp)
+	sp, err := s.spaces.BySlug(ctx, strings.ToLower(slug))
 	if err != nil {
-		return nil, fmt.Errorf("space %q: %w", slug, store.Translate(err))
+		return nil, err
+	}
+	err = acl.RequireSpace(ctx, s.db, core.AnonymousSubject, sp.ID, acl.SpaceNeed{Module: core.ModNews, Visitor: true})
+	if errors.Is(err, core.ErrForbidden) || errors.Is(err, core.ErrUnauthenticated) {
+		err = core.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("space %q: %w", slug, err)
+	}
+	if sp.HasPassword() {
+		return nil, fmt.Errorf("space %q: %w", slug, core.ErrNotFound)
 	}
 	return &localActor{Key: fmt.Sprintf("space:%d", sp.ID), ID: s.spaceURL(sp.Slug), Type: "Organization",
 		Username: sp.Slug, Name: sp.Name, Summary: sp.Description, Published: sp.CreatedAt, SpaceID: sp.ID}, nil
