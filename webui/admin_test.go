@@ -358,7 +358,7 @@ func TestNewsletterPage(t *testing.T) {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
 		mw.WriteField("subject", "Monthly news")
-		mw.WriteField("body", "<p>Hello <b>team</b></p><script>x()</script>")
+		mw.WriteField("body", "Hello **team**\n\n<script>x()</script>")
 		mw.WriteField("jitsi", "on")
 		fw, _ := mw.CreateFormFile("files", "minutes.txt")
 		fw.Write([]byte("minutes of the meeting"))
@@ -379,7 +379,8 @@ func TestNewsletterPage(t *testing.T) {
 			t.Fatalf("%d mails", len(got))
 		}
 		data := string(got[0].Data)
-		if !strings.Contains(data, "minutes.txt") || !strings.Contains(data, "https://meet.example/") || strings.Contains(data, "x()") {
+		if !strings.Contains(data, "minutes.txt") || !strings.Contains(data, "https://meet.example/") || strings.Contains(data, "x()") ||
+			!strings.Contains(data, "<strong>team</strong>") {
 			t.Errorf("mail:\n%s", data)
 		}
 		if code, body := ann.do("GET", "/s/team/newsletter", ""); code != 200 || !strings.Contains(body, "Monthly news") {

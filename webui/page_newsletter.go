@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"plaza/core"
+	"plaza/core/markup"
 	"plaza/core/newsletter"
 )
 
@@ -54,7 +55,9 @@ func (s *server) newsletterCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	body := r.FormValue("body")
+	// Written in Markdown, rendered as mail shows it: links absolute,
+	// videos as links.
+	body := markup.Absolute(markup.RenderWith(strings.ReplaceAll(r.FormValue("body"), "\r\n", "\n"), markup.Options{NoEmbeds: true}), s.BaseURL)
 	if r.FormValue("jitsi") == "on" {
 		room, err := s.jitsi.Room(r.Context(), "space", v.Space.ID)
 		if err != nil {

@@ -41,6 +41,8 @@ type Link func(title string) (href string, exists bool)
 type Options struct {
 	// Links resolves [[Title]] links (the wiki); nil leaves them as text.
 	Links Link
+	// NoEmbeds leaves video addresses as links (mail: no player there).
+	NoEmbeds bool
 }
 
 var (
@@ -103,6 +105,9 @@ func RenderWith(src string, o Options) string {
 		return "<p>" + html.EscapeString(src) + "</p>"
 	}
 	out := missingRe.ReplaceAllString(buf.String(), `<a class="missing" href="`)
+	if o.NoEmbeds {
+		return Sanitize(out)
+	}
 	out = videoPara.ReplaceAllStringFunc(out, func(m string) string {
 		u := html.UnescapeString(videoPara.FindStringSubmatch(m)[1])
 		if e := embedURL(u); e != "" {

@@ -42,6 +42,13 @@ func TestRender(t *testing.T) {
 	}
 }
 
+func TestNoEmbedsForMail(t *testing.T) {
+	got := RenderWith("https://youtu.be/dQw4w9WgXcQ", Options{NoEmbeds: true})
+	if strings.Contains(got, "<iframe") || !strings.Contains(got, `<a href="https://youtu.be/dQw4w9WgXcQ"`) {
+		t.Errorf("mail rendering: %s", got)
+	}
+}
+
 func TestWikiLinks(t *testing.T) {
 	pages := map[string]string{"Home page": "/s/team/wiki/abc"}
 	o := Options{Links: func(title string) (string, bool) {
