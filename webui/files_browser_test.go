@@ -12,7 +12,7 @@ import (
 
 // TestBrowserManageFiles: in Chromium, a member renames and moves a file
 // into a folder, copies it, tags it, comments on it and deletes the
-// comment, deletes the copy, and uses their own files on the web (issue
+// comment, deletes the copy, follows a folder, and uses their own files on the web (issue
 // 18: until now only creation and WebDAV).
 func TestBrowserManageFiles(t *testing.T) {
 	w := startUI(t)
@@ -89,6 +89,12 @@ func TestBrowserManageFiles(t *testing.T) {
 		chromedp.WaitNotPresent(row("minutes-copy.txt"), chromedp.BySearch),
 		chromedp.Navigate(base+"/s/team/files/trash"),
 		chromedp.WaitVisible(`//table[@id="trash"]//td[text()="/minutes-copy.txt"]`, chromedp.BySearch),
+	)
+
+	run(t, ctx, "follow the folder",
+		chromedp.Navigate(base+"/s/team/files?path=/Reports"),
+		chromedp.Click(`//form[@id="follow"]/button[text()="Notify me of new files here"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//form[@id="follow"]/button[text()="Stop notifying me of new files"]`, chromedp.BySearch),
 	)
 
 	// Personal files, on the web as over WebDAV.

@@ -13,6 +13,7 @@ import (
 	"plaza/core"
 	"plaza/core/acl"
 	"plaza/core/files"
+	"plaza/core/notify"
 )
 
 // The files page of a space (/s/SLUG/files) and of the reader's own
@@ -41,6 +42,7 @@ func (s *server) filesRoutes(mux *http.ServeMux) {
 		mux.HandleFunc("POST "+base+"/{id}/comment", s.fileComment)
 		mux.HandleFunc("POST "+base+"/{id}/comment/{c}/delete", s.fileCommentDelete)
 		mux.HandleFunc("POST "+base+"/{id}/tags", s.fileTags)
+		mux.HandleFunc("POST "+base+"/follow", s.folderFollow)
 	}
 }
 
@@ -145,6 +147,13 @@ func (s *server) filesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	pg := paginate(r, len(children), filesPerPage)
 	lo, hi := pg.Bounds()
+	following := false
+	if s.Notify != nil {
+		if following, err = s.Notify.Following(r.Context(), who, notify.Target{Kind: notify.KindFolder, ID: dir.ContainerID}); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
 	dav := "/dav/files/" + v.User.Login + "/"
 	if v.Space != nil {
 		dav = "/dav/spaces/" + v.Space.Slug + "/"
@@ -152,6 +161,7 @@ func (s *server) filesPage(w http.ResponseWriter, r *http.Request) {
 	v.Data = s.filesData(r, v, map[string]any{
 		"Path": p.String(), "Crumbs": crumbs(p), "Children": children[lo:hi], "Pager": pg, "Count": len(children),
 		"CanAdd": dir.Allows(acl.PrivBind), "Up": parentOf(p), "Personal": v.Space == nil,
+		"CanFollow": s.Notify != nil, "Following": following,
 		"DAV": strings.TrimRight(s.BaseURL, "/") + dav,
 	})
 	s.render(w, r, http.StatusOK, "files", v)

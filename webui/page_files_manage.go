@@ -9,6 +9,7 @@ import (
 	"plaza/core"
 	"plaza/core/acl"
 	"plaza/core/files"
+	"plaza/core/notify"
 )
 
 // The page of one file or folder (/…/files/ID/info): rename, move and
@@ -184,4 +185,43 @@ func (s *server) fileTags(w http.ResponseWriter, r *http.Request) {
 		}
 		return s.Files.SetTags(r.Context(), who, n, tags)
 	})
+}
+
+// folderFollow makes the reader follow the folder "path" (or stop): a
+// mail and a notification when a file is added to it.
+func (s *server) folderFollow(w http.ResponseWriter, r *http.Request) {
+	_, root, ok := s.filesView(w, r)
+	if !ok {
+		return
+	}
+	if err := s.parseForm(w, r); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	ctx, who := r.Context(), core.SubjectFrom(r.Context())
+	dir := r.PostForm.Get("path")
+	p, err := splitPath(dir)
+	var n *files.Node
+	if err == nil {
+		n, err = s.Files.Lookup(ctx, who, root, p)
+	}
+	if err == nil && !n.IsDir {
+		err = fmt.Errorf("%w: not a folder", core.ErrNotFound)
+	}
+	if err == nil && s.Notify == nil {
+		err = fmt.Errorf("%w: notifications are off on this server", core.ErrNotFound)
+	}
+	if err == nil {
+		tg := notify.Target{Kind: notify.KindFolder, ID: n.ContainerID}
+		if r.PostForm.Get("on") == "1" {
+			err = s.Notify.Follow(ctx, who, tg, n.ContainerID)
+		} else {
+			err = s.Notify.Unfollow(ctx, who, tg)
+		}
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.backToFolder(w, r, dir)
 }

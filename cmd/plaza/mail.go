@@ -78,6 +78,7 @@ func newMailServices(svc *services) (*mailServices, error) {
 	svc.forum.AddHook(m.notify)
 	svc.content.Wiki.AddHook(m.notify)
 	svc.news.AddCommentHook(m.notify)
+	svc.files.AddHook(m.notify)
 	m.proposals = proposal.New(svc.db, svc.spaces, svc.calendar, nil)
 	return m, nil
 }

@@ -67,6 +67,7 @@ type Options struct {
 
 // Service manages file trees.
 type Service struct {
+	hooks     []Hook
 	lists     *listCache
 	nodeSQLMu sync.Mutex
 	nodeSQL   map[nodeSQLKey]string // see nodeQuery

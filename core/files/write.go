@@ -179,6 +179,9 @@ func (s *Service) Put(ctx context.Context, who core.Subject, r *Root, p Path, bo
 			if n.AuthorID == nil {
 				n.Level = acl.ItemLevel(parent.Level, false)
 			}
+			if err := s.added(ctx, tx, r, parent, n); err != nil {
+				return err
+			}
 		} else {
 			n = old
 			if err := s.keepVersion(ctx, tx, old, now); err != nil {
