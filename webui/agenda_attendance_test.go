@@ -12,7 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"plaza/core/account"
 	"plaza/core/acl"
+	"plaza/core/calendar"
 	"plaza/core/coretest"
 	"plaza/core/space"
 	"plaza/core/store"
@@ -192,6 +194,95 @@ func TestAgendaComments(t *testing.T) {
 		}
 		if all, _ = w.cal.Comments(ctx, w.team, "offsite.ics"); len(all) != 1 {
 			t.Errorf("left: %+v", all)
+		}
+	})
+}
+
+// TestAgendaSeveralCalendars: the event form puts Ann's Work event in
+// the team's agenda as well (CalDAV clients see it in both, an edit
+// through one shows in the other) and takes it out again.
+func TestAgendaSeveralCalendars(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := startAgenda(t, db)
+		ctx := context.Background()
+		spaces := space.New(db, nil)
+		team, _ := spaces.BySlug(ctx, "team")
+		spaces.SetMember(ctx, team.ID, w.rob.AccountID, space.RoleMember)
+		review := fmt.Sprintf("/s/team/agenda/%d/review.ics", w.work.ContainerID)
+		_, body, _ := w.get(t, "ann", review)
+		mustHave(t, "the form", body, fmt.Sprintf(`name="also" value="%d"`, w.team.ContainerID))
+		f := url.Values{"summary": {"Design review"}, "date": {"2026-03-10"}, "start": {"10:00"}, "end": {"11:30"},
+			"also_set": {"1"}, "also": {fmt.Sprint(w.team.ContainerID)}}
+		if code, _ := w.post(t, "ann", review+"/edit", f); code != 303 {
+			t.Fatalf("also in the team's agenda: %d", code)
+		}
+		dav := w.startDAV(t)
+		code, data, hdr := davDo(t, dav, "rob", "GET", "/dav/calendars/rob/agenda@team/review.ics", "")
+		if code != 200 || !strings.Contains(data, "SUMMARY:Design review") {
+			t.Fatalf("Rob's client reads it in the team's agenda: %d", code)
+		}
+		_, body, _ = w.get(t, "rob", "/s/team/agenda?view=week&date=2026-03-10")
+		mustHave(t, "Rob's week", pageText(body), "Design review")
+		// an edit through the team's agenda shows in Work
+		data = strings.Replace(data, "SUMMARY:Design review", "SUMMARY:Design review (moved room)", 1)
+		if code, msg, _ := davDo(t, dav, "ann", "PUT", "/dav/calendars/ann/agenda@team/review.ics", data,
+			"Content-Type", "text/calendar", "If-Match", hdr.Get("ETag")); code != 204 {
+			t.Fatalf("Ann's client edits it in the team's agenda: %d %s", code, msg)
+		}
+		code, rep, _ := davDo(t, dav, "ann", "REPORT", "/dav/calendars/ann/work/", `<?xml version="1.0"?><C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+<D:prop><C:calendar-data/></D:prop><D:href>/dav/calendars/ann/work/review.ics</D:href></C:calendar-multiget>`, "Depth", "1", "Content-Type", "application/xml")
+		if code != 207 || !strings.Contains(rep, "Design review (moved room)") {
+			t.Errorf("the Work calendar after the edit: %d\n%s", code, rep)
+		}
+		f.Set("summary", "Design review (moved room)")
+		f.Del("also")
+		if code, _ := w.post(t, "ann", review+"/edit", f); code != 303 {
+			t.Fatalf("out of the team's agenda: %d", code)
+		}
+		if code, _, _ := davDo(t, dav, "rob", "GET", "/dav/calendars/rob/agenda@team/review.ics", ""); code != 404 {
+			t.Errorf("still in the team's agenda: %d", code)
+		}
+		if code, _, _ := w.get(t, "ann", review); code != 200 {
+			t.Errorf("gone from Work: %d", code)
+		}
+	})
+}
+
+// TestPersonalAgendaOff: with the personal agenda turned off in her
+// profile, Ann's personal calendar leaves the agenda page and her DAV
+// home, and its events are out of reach; turned on, all is back.
+func TestPersonalAgendaOff(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := startAgenda(t, db)
+		ctx := context.Background()
+		personal, err := w.cal.Resolve(ctx, w.ann, "personal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := w.cal.Put(ctx, w.ann, personal, "dentist.ics", icsEvent("dentist", "DTSTART:20260311T080000Z|DURATION:PT1H|SUMMARY:Dentist"), calendar.Conditions{}); err != nil {
+			t.Fatal(err)
+		}
+		dav := w.startDAV(t)
+		set := func(on bool) {
+			if err := w.accts.UpdateProfile(ctx, w.ann.AccountID, account.Profile{Name: "Ann Agenda", Language: "en", Timezone: "Europe/Paris",
+				DateFormat: "iso", PersonalCalendar: on}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, on := range []bool{false, true} {
+			set(on)
+			_, body, _ := w.get(t, "ann", "/s/team/agenda?view=week&date=2026-03-10")
+			_, home, _ := davDo(t, dav, "ann", "PROPFIND", "/dav/calendars/ann/", "", "Depth", "1")
+			code, _, _ := davDo(t, dav, "ann", "GET", "/dav/calendars/ann/personal/dentist.ics", "")
+			if got := strings.Contains(pageText(body), "Dentist"); got != on {
+				t.Errorf("personal agenda on=%v: the week shows the dentist: %v", on, got)
+			}
+			if got := strings.Contains(home, "/dav/calendars/ann/personal/"); got != on {
+				t.Errorf("personal agenda on=%v: the DAV home lists it: %v", on, got)
+			}
+			if (code == 200) != on {
+				t.Errorf("personal agenda on=%v: GET its event: %d", on, code)
+			}
 		}
 	})
 }

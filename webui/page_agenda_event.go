@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -202,10 +203,18 @@ func (s *server) agendaEventPage(w http.ResponseWriter, r *http.Request) {
 			s.pageError(w, r, err)
 			return
 		}
-		var cals []agendaCal
+		held, err := s.Calendar.HeldIn(ctx, ev.obj.ID)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		var cals, also []agendaCal
 		for _, x := range inSpace(home, v.Space.ID, "VEVENT") {
 			if x.ContainerID == c.ContainerID || acl.Allows(x.Level, true, acl.PrivBind) {
 				cals = append(cals, agendaCal{ID: x.ContainerID, Name: x.Name, On: x.ContainerID == c.ContainerID})
+				if x.ContainerID != c.ContainerID {
+					also = append(also, agendaCal{ID: x.ContainerID, Name: x.Name, On: slices.Contains(held, x.ContainerID)})
+				}
 			}
 		}
 		last := o.End
@@ -215,7 +224,7 @@ func (s *server) agendaEventPage(w http.ResponseWriter, r *http.Request) {
 		data["Edit"] = map[string]any{
 			"ETag": ev.obj.ETag, "Date": o.Start.Format(time.DateOnly), "Last": last.Format(time.DateOnly),
 			"Start": o.Start.Format("15:04"), "End": o.End.Format("15:04"), "Categories": strings.Join(o.Categories, ", "),
-			"Calendars": cals, "Repeats": calendar.Repeats,
+			"Calendars": cals, "Also": also, "Repeats": calendar.Repeats,
 		}
 	}
 	v.Data = data
@@ -269,6 +278,12 @@ func (s *server) agendaEventEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	if to != ev.cal {
 		if err := s.Calendar.Move(ctx, who, ev.cal, name, to); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
+	if f.Get("also_set") != "" && name == ev.name {
+		if err := s.alsoIn(ctx, v, to, name, ev.obj.ID, f["also"]); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
@@ -358,4 +373,48 @@ func (s *server) agendaEventShift(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/s/"+v.Space.Slug+"/agenda"+agendaState{}.query("week", e.Start), http.StatusSeeOther)
+}
+
+// alsoIn makes the event stored as name in c held by exactly c and the
+// calendars ids (among those the reader sees in the space): one event in
+// several calendars, bound as CalDAV's BIND does.
+func (s *server) alsoIn(ctx context.Context, v *view, c *calendar.Collection, name string, objectID int64, ids []string) error {
+	who := core.SubjectFrom(ctx)
+	want := map[int64]bool{}
+	for _, x := range ids {
+		id, err := strconv.ParseInt(x, 10, 64)
+		if err != nil {
+			return invalid("also: calendar ids")
+		}
+		if id != c.ContainerID {
+			want[id] = true
+		}
+	}
+	held, err := s.Calendar.HeldIn(ctx, objectID)
+	if err != nil {
+		return err
+	}
+	home, err := s.Calendar.Home(ctx, who)
+	if err != nil {
+		return err
+	}
+	for _, x := range inSpace(home, v.Space.ID, "VEVENT") {
+		if x.ContainerID == c.ContainerID {
+			continue
+		}
+		switch in := slices.Contains(held, x.ContainerID); {
+		case want[x.ContainerID] && !in:
+			err = s.Calendar.Link(ctx, who, c, name, &x)
+		case !want[x.ContainerID] && in:
+			err = s.Calendar.Delete(ctx, who, &x, name, calendar.Conditions{})
+		}
+		if err != nil {
+			return err
+		}
+		delete(want, x.ContainerID)
+	}
+	if len(want) > 0 {
+		return fmt.Errorf("calendar: %w", core.ErrNotFound)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -71,4 +72,15 @@ func (s *Store) Move(ctx context.Context, who core.Subject, from *Collection, na
 		}
 		return logChange(ctx, tx, to.ContainerID, name, false)
 	}))
+}
+
+// HeldIn returns the ids of the collections that hold object id (one
+// event in several calendars); callers keep those their reader may see.
+func (s *Store) HeldIn(ctx context.Context, id int64) ([]int64, error) {
+	var out []int64
+	err := s.db.NewRaw(`SELECT collection_id FROM dav_members WHERE object_id = ? ORDER BY collection_id`, id).Scan(ctx, &out)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, store.Translate(err)
+	}
+	return out, nil
 }

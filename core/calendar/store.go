@@ -240,6 +240,15 @@ const collectionCols = `dc.container_id, dc.kind, dc.scope, dc.slug, c.name, dc.
 const collectionFrom = ` FROM dav_collections dc JOIN containers c ON c.id = dc.container_id
 	LEFT JOIN spaces sp ON sp.id = c.space_id LEFT JOIN accounts ac ON ac.id = c.owner_id `
 
+// ShownSQL is the condition (on dav_collections alias a) of a collection
+// that is shown at all: not turned off, and not the personal calendar of
+// someone whose profile turns their personal agenda off. Every listing
+// (DAV, agenda, search) filters by it.
+func ShownSQL(a string) string {
+	return "NOT " + a + ".disabled AND NOT (" + a + ".personal AND " + a + ".kind = 'calendar' AND EXISTS (SELECT 1 FROM containers pc " +
+		"JOIN accounts pa ON pa.id = pc.owner_id WHERE pc.id = " + a + ".container_id AND NOT pa.personal_calendar))"
+}
+
 // Home lists every enabled collection who may read: own ones first (the
 // personal one leading), then other people's, then spaces'. It makes sure
 // who's personal collection exists.
@@ -253,7 +262,7 @@ func (s *Store) Home(ctx context.Context, who core.Subject) ([]Collection, error
 	expr, args := acl.LevelSQL(who, "c", "")
 	aexpr, aargs := acl.AuthorSQL(who, "c")
 	q := "SELECT " + collectionCols + ", " + expr + " AS level, " + aexpr + " AS author_rule" + collectionFrom +
-		"WHERE dc.kind = ? AND NOT dc.disabled AND " + expr + " >= 1 " +
+		"WHERE dc.kind = ? AND " + ShownSQL("dc") + " AND " + expr + " >= 1 " +
 		"ORDER BY CASE WHEN c.owner_id = ? AND c.space_id IS NULL THEN 0 WHEN c.space_id IS NULL THEN 1 ELSE 2 END, " +
 		"dc.personal DESC, dc.sort_order, c.id"
 	all := append(append(append(append([]any{}, args...), aargs...), s.kind), args...)
@@ -286,12 +295,12 @@ func (s *Store) Resolve(ctx context.Context, who core.Subject, segment string) (
 			return nil, fmt.Errorf("collection %q: %w", segment, core.ErrNotFound)
 		}
 	}
-	return s.load(ctx, who, "dc.kind = ? AND NOT dc.disabled AND "+where, append([]any{s.kind}, args...)...)
+	return s.load(ctx, who, "dc.kind = ? AND "+ShownSQL("dc")+" AND "+where, append([]any{s.kind}, args...)...)
 }
 
 // ByID loads a collection for who (ErrNotFound when unreadable).
 func (s *Store) ByID(ctx context.Context, who core.Subject, id int64) (*Collection, error) {
-	return s.load(ctx, who, "dc.kind = ? AND dc.container_id = ?", s.kind, id)
+	return s.load(ctx, who, "dc.kind = ? AND "+ShownSQL("dc")+" AND dc.container_id = ?", s.kind, id)
 }
 
 func (s *Store) load(ctx context.Context, who core.Subject, where string, args ...any) (*Collection, error) {

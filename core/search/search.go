@@ -20,6 +20,7 @@ import (
 
 	"plaza/core"
 	"plaza/core/activity"
+	"plaza/core/calendar"
 	"plaza/core/store"
 )
 
@@ -135,7 +136,20 @@ func (s *Service) Search(ctx context.Context, who core.Subject, q Query) (*Resul
 			sel = sel.TableExpr("(SELECT rowid AS id"+fts+" FROM search_fts WHERE search_fts MATCH ?) AS m", match).
 				Join("CROSS JOIN search_docs AS d ON d.id = m.id")
 		}
-		sel = activity.WhereReadable(sel, who, "d.container_id", "d.author_id")
+		// An event or a card may be held by several collections (a
+		// BIND, an event in several calendars): it is found by whoever
+		// reads any of them that is shown, not only the one it was
+		// indexed under.
+		sel = sel.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			q = q.WhereGroup(" OR ", func(q *bun.SelectQuery) *bun.SelectQuery {
+				return activity.WhereReadable(q.Where("d.kind NOT IN ('event', 'contact')"), who, "d.container_id", "d.author_id")
+			})
+			held := s.db.NewSelect().ColumnExpr("1").TableExpr("dav_members AS hm").
+				Join("JOIN dav_collections AS hc ON hc.container_id = hm.collection_id").
+				Where("hm.object_id = d.ref_id").Where(calendar.ShownSQL("hc"))
+			held = activity.WhereReadable(held, who, "hm.collection_id", "d.author_id")
+			return q.WhereOr("d.kind IN ('event', 'contact') AND EXISTS (?)", held)
+		})
 		if len(q.Modules) > 0 {
 			sel = sel.Where("d.module IN (?)", bun.In(q.Modules))
 		}
