@@ -286,3 +286,83 @@ func TestPersonalAgendaOff(t *testing.T) {
 		}
 	})
 }
+
+// TestAgendaResourcesAndFeeds: a space administrator adds a room from
+// the agenda page, members book it and a double booking is refused; a
+// member gets a subscription address for a calendar, an external agenda
+// reads it, and revoking ends it.
+func TestAgendaResourcesAndFeeds(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := startAgenda(t, db)
+		ctx := context.Background()
+		spaces := space.New(db, nil)
+		team, _ := spaces.BySlug(ctx, "team")
+		spaces.SetMember(ctx, team.ID, w.rob.AccountID, space.RoleMember)
+		_, body, _ := w.get(t, "rob", "/s/team/agenda")
+		mustLack(t, "a member's agenda", body, `id="resource-name"`)
+		if code, _ := w.post(t, "rob", "/s/team/agenda/resource", url.Values{"name": {"Room Ada"}}); code != 403 {
+			t.Errorf("a member adds a resource: %d", code)
+		}
+		spaces.SetMember(ctx, team.ID, w.ann.AccountID, space.RoleAdmin)
+		if code, _ := w.post(t, "ann", "/s/team/agenda/resource", url.Values{"name": {" "}}); code != 400 {
+			t.Errorf("a resource without a name: %d", code)
+		}
+		if code, _ := w.post(t, "ann", "/s/team/agenda/resource", url.Values{"name": {"Room Ada"}}); code != 303 {
+			t.Fatalf("the administrator adds a resource: %d", code)
+		}
+		home, _ := w.cal.Home(ctx, w.rob)
+		var room int64
+		for _, c := range home {
+			if c.Resource && c.Name == "Room Ada" {
+				room = c.ContainerID
+			}
+		}
+		if room == 0 {
+			t.Fatalf("Rob does not see the room: %+v", home)
+		}
+		book := func(who, start, end string) int {
+			code, _ := w.post(t, who, "/s/team/agenda", url.Values{"calendar": {fmt.Sprint(room)}, "date": {"2026-03-20"},
+				"summary": {"Meeting of " + who}, "start": {start}, "end": {end}})
+			return code
+		}
+		if code := book("rob", "10:00", "11:00"); code != 303 {
+			t.Fatalf("Rob books the room: %d", code)
+		}
+		if code := book("ann", "11:30", "12:30"); code != 409 {
+			t.Errorf("a double booking: %d", code)
+		}
+		if code := book("ann", "12:00", "13:00"); code != 303 { // Paris: Rob's 10:00 UTC ends at 12:00 there
+			t.Errorf("the next slot: %d", code)
+		}
+
+		dav := w.startDAV(t)
+		req, _ := http.NewRequest("POST", w.srv.URL+"/s/team/agenda/feed", strings.NewReader(url.Values{"calendar": {fmt.Sprint(w.team.ContainerID)}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth("rob", "password-rob")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		i := strings.Index(string(page), "/dav/ical/")
+		if resp.StatusCode != 200 || i < 0 {
+			t.Fatalf("feed: %d %s", resp.StatusCode, page)
+		}
+		path := string(page[i:])
+		path = path[:strings.Index(path, ".ics")+4]
+		code, ics, _ := davDo(t, dav, "", "GET", path, "")
+		if code != 200 || !strings.Contains(ics, "SUMMARY:Team offsite") {
+			t.Fatalf("the subscription: %d\n%s", code, ics)
+		}
+		if code, _ := w.post(t, "rob", "/s/team/agenda/feed", url.Values{"calendar": {fmt.Sprint(w.team.ContainerID)}, "revoke": {"1"}}); code != 200 {
+			t.Errorf("revoke: %d", code)
+		}
+		if code, _, _ := davDo(t, dav, "", "GET", path, ""); code != 404 {
+			t.Errorf("a revoked subscription: %d", code)
+		}
+		if code, _ := w.post(t, "rob", "/s/team/agenda/feed", url.Values{"calendar": {fmt.Sprint(w.work.ContainerID)}}); code != 404 {
+			t.Errorf("a feed of a calendar Rob cannot read: %d", code)
+		}
+	})
+}

@@ -32,6 +32,8 @@ func (s *server) agendaRoutes(mux *http.ServeMux) {
 	if s.Calendar != nil {
 		mux.HandleFunc("GET /s/{slug}/agenda", s.agendaPage)
 		mux.HandleFunc("POST /s/{slug}/agenda", s.agendaEventCreate)
+		mux.HandleFunc("POST /s/{slug}/agenda/resource", s.agendaResourceCreate)
+		mux.HandleFunc("POST /s/{slug}/agenda/feed", s.agendaFeedCreate)
 		mux.HandleFunc("GET /s/{slug}/agenda/{cal}/{name}", s.agendaEventPage)
 		mux.HandleFunc("POST /s/{slug}/agenda/{cal}/{name}/edit", s.agendaEventEdit)
 		mux.HandleFunc("POST /s/{slug}/agenda/{cal}/{name}/delete", s.agendaEventDelete)
@@ -92,11 +94,12 @@ func colorOf(c *calendar.Collection) string {
 
 // agendaCal is a calendar in the agenda's legend.
 type agendaCal struct {
-	ID     int64
-	Name   string
-	Color  string
-	On     bool
-	CanAdd bool // the reader may add events to it
+	ID       int64
+	Name     string
+	Color    string
+	On       bool
+	CanAdd   bool // the reader may add events to it
+	Resource bool // a room or vehicle: no double booking
 }
 
 // agendaItem is an occurrence placed on one day.
@@ -243,7 +246,7 @@ func (s *server) agendaPage(w http.ResponseWriter, r *http.Request) {
 	for i := range cals {
 		c := &cals[i]
 		ac := agendaCal{ID: c.ContainerID, Name: c.Name, Color: colorOf(c), On: !st.Sel || chosen[c.ContainerID],
-			CanAdd: acl.Allows(c.Level, true, acl.PrivBind)}
+			CanAdd: acl.Allows(c.Level, true, acl.PrivBind), Resource: c.Resource}
 		legend = append(legend, ac)
 		if ac.CanAdd {
 			writable = append(writable, ac)
@@ -346,7 +349,7 @@ func (s *server) agendaPage(w http.ResponseWriter, r *http.Request) {
 		"Today": st.query(st.View, today),
 		"Views": map[string]string{"day": st.query("day", st.Date), "week": st.query("week", st.Date), "month": st.query("month", st.Date),
 			"planning": st.query("planning", st.Date)},
-		"Categories": catLinks, "Category": st.Cat, "Repeats": calendar.Repeats, "AllCategories": all.query(st.View, st.Date),
+		"SpaceAdmin": v.SpaceAdmin(), "Categories": catLinks, "Category": st.Cat, "Repeats": calendar.Repeats, "AllCategories": all.query(st.View, st.Date),
 	}
 	if st.View == "day" {
 		var cols []agendaColumn

@@ -27,7 +27,11 @@ func (s *server) eventComments(r *http.Request, ev *agendaEvent) ([]eventComment
 	}
 	out := make([]eventComment, 0, len(all))
 	for _, m := range all {
-		out = append(out, eventComment{Comment: m, HTML: trusted(markup.Render(m.Body)), CanDelete: calendar.CanDeleteComment(who, ev.cal, m)})
+		can, err := s.Calendar.CanDeleteComment(r.Context(), who, ev.cal, m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, eventComment{Comment: m, HTML: trusted(markup.Render(m.Body)), CanDelete: can})
 	}
 	return out, nil
 }

@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -213,4 +214,27 @@ func NameFor(uid, ext string) string {
 		return r
 	}, uid)
 	return safe + ext
+}
+
+// CreateResource makes a resource calendar (a room, a vehicle) in a
+// space: its administrators create one; members book it (limited: they
+// add events and change their own) and it refuses double bookings.
+func (s *Service) CreateResource(ctx context.Context, who core.Subject, spaceID int64, name string) (int64, error) {
+	ok, err := acl.SpaceAdmin(ctx, s.db, who, spaceID)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, fmt.Errorf("%w: the space's administrators add resources", core.ErrForbidden)
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 255 {
+		return 0, fmt.Errorf("%w: a resource needs a name of at most 255 characters", core.ErrInvalid)
+	}
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		return 0, err
+	}
+	return s.CreateInSpace(ctx, spaceID, NewCollection{Slug: "resource-" + hex.EncodeToString(b), Name: name,
+		Components: []string{"VEVENT"}, Resource: true}, acl.Limited)
 }

@@ -66,13 +66,16 @@ func (s *Service) AddComment(ctx context.Context, who core.Subject, c *Collectio
 }
 
 // CanDeleteComment tells whether who may delete comment m of an event
-// of c: its author, or whoever moderates the calendar (write on it, as a
-// space administrator has).
-func CanDeleteComment(who core.Subject, c *Collection, m Comment) bool {
+// of c: its author, an administrator of the calendar's space, or the
+// owner of a personal calendar (full on it).
+func (s *Service) CanDeleteComment(ctx context.Context, who core.Subject, c *Collection, m Comment) (bool, error) {
 	if !who.IsAnonymous() && m.AuthorID != nil && *m.AuthorID == who.AccountID {
-		return true
+		return true, nil
 	}
-	return c.Level >= acl.Write
+	if c.SpaceID != nil {
+		return acl.SpaceAdmin(ctx, s.db, who, *c.SpaceID)
+	}
+	return c.Level >= acl.Full, nil
 }
 
 // DeleteComment deletes comment id of the event stored as name in c.
@@ -85,10 +88,14 @@ func (s *Service) DeleteComment(ctx context.Context, who core.Subject, c *Collec
 		if m.ID != id {
 			continue
 		}
-		if !CanDeleteComment(who, c, m) {
-			return fmt.Errorf("%w: only its author or a moderator deletes a comment", core.ErrForbidden)
+		ok, err := s.CanDeleteComment(ctx, who, c, m)
+		if err != nil {
+			return err
 		}
-		_, err := s.db.NewRaw(`DELETE FROM event_comments WHERE id = ?`, id).Exec(ctx)
+		if !ok {
+			return fmt.Errorf("%w: only its author or a space administrator deletes a comment", core.ErrForbidden)
+		}
+		_, err = s.db.NewRaw(`DELETE FROM event_comments WHERE id = ?`, id).Exec(ctx)
 		return store.Translate(err)
 	}
 	return fmt.Errorf("comment %d: %w", id, core.ErrNotFound)
