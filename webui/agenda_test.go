@@ -426,7 +426,9 @@ func TestAgendaCreateEvent(t *testing.T) {
 		}
 		_, body, _ := w.get(t, "ann", "/s/team/agenda?view=week&date=2026-03-10")
 		mustHave(t, "week", body, "Rob private", fmt.Sprintf(`<option value="%d">`, w.team.ContainerID))
-		mustLack(t, "week", body, fmt.Sprintf(`<option value="%d">`, w.robs.ContainerID))
+		create := body[strings.Index(body, `id="ne-calendar"`):]
+		create = create[:strings.Index(create, "</select>")]
+		mustLack(t, "the new event's calendars", create, fmt.Sprintf(`<option value="%d">`, w.robs.ContainerID))
 
 		form := func(cal int64, kv ...string) url.Values {
 			f := url.Values{"calendar": {fmt.Sprint(cal)}, "date": {"2026-03-12"}, "summary": {"Retro"}, "start": {"16:00"}, "end": {"17:00"}}
