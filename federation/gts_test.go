@@ -41,7 +41,12 @@ import (
 //     "namestring" @preferredUsername@host: a name that is not a plain
 //     username (a port in it) gets 500, as GoToSocial answers;
 //   - actors have no shared inbox (one inbox per account);
-//   - an Announce is a boost of its object's id, which it dereferences;
+//   - an Announce is a boost of its object's id, which it dereferences:
+//     a status (Note, Page, Article) is stored, an activity is not ("cannot
+//     resolve Create as statusable");
+//   - a Create of a status by an account nobody here follows, replying to
+//     no status of ours, is accepted (202) and dropped;
+//   - Update and Delete apply only to statuses it stored;
 //   - it reads NodeInfo 2.0 only.
 type gts struct {
 	t     *testing.T
@@ -57,6 +62,7 @@ type gts struct {
 	paths    []string
 	derefs   map[string]int // id dereferenced after an Announce → status
 	refusals []string
+	stored   map[string]string // status id → what happened to it: stored, updated, deleted
 }
 
 var namestring = regexp.MustCompile(`^@[a-zA-Z0-9_.-]+@[a-zA-Z0-9.-]+(:[0-9]+)?$`)
@@ -64,7 +70,7 @@ var namestring = regexp.MustCompile(`^@[a-zA-Z0-9_.-]+@[a-zA-Z0-9.-]+(:[0-9]+)?$
 func newGTS(t *testing.T, plaza string, now func() time.Time) *gts {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	must(t, err)
-	g := &gts{t: t, key: k, now: now, plaza: plaza, derefs: map[string]int{}}
+	g := &gts{t: t, key: k, now: now, plaza: plaza, derefs: map[string]int{}, stored: map[string]string{}}
 	g.srv = httptest.NewServer(g)
 	g.base = g.srv.URL
 	g.host = strings.TrimPrefix(g.base, "http://")
@@ -141,11 +147,15 @@ func (g *gts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			} else {
 				json.Unmarshal(act.Object, &id)
 			}
-			code := g.signedGet(id)
+			code, typ := g.signedGet(id)
 			g.mu.Lock()
 			g.derefs[id] = code
+			if code == http.StatusOK && (typ == "Note" || typ == "Page" || typ == "Article") {
+				g.stored[id] = "stored"
+			}
 			g.mu.Unlock()
 		}
+		g.apply(act.Type, act.Object)
 		w.WriteHeader(http.StatusAccepted)
 	default:
 		http.NotFound(w, r)
@@ -208,25 +218,63 @@ func fetchJSON(u string) (map[string]any, error) {
 	return doc, json.NewDecoder(resp.Body).Decode(&doc)
 }
 
-// signedGet dereferences id as bob, as GoToSocial signs every GET.
-func (g *gts) signedGet(id string) int {
+// apply does what GoToSocial does with a Create, Update or Delete of a
+// status: a Create is kept only if it replies to one of its statuses (bob
+// follows no Plaza person); Update and Delete change only stored statuses.
+func (g *gts) apply(typ string, object json.RawMessage) {
+	var obj struct {
+		ID        string `json:"id"`
+		InReplyTo string `json:"inReplyTo"`
+	}
+	if json.Unmarshal(object, &obj) != nil {
+		json.Unmarshal(object, &obj.ID)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch {
+	case typ == "Create" && strings.HasPrefix(obj.InReplyTo, g.base):
+		g.stored[obj.ID] = "stored"
+	case typ == "Update" && g.stored[obj.ID] != "":
+		g.stored[obj.ID] = "updated"
+	case typ == "Delete" && g.stored[obj.ID] != "":
+		g.stored[obj.ID] = "deleted"
+	}
+}
+
+// status waits until the status id is in state (stored, updated, deleted).
+func (g *gts) status(id, state string) {
+	g.t.Helper()
+	eventually(g.t, "GoToSocial has "+id+" "+state, func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return g.stored[id] == state
+	})
+}
+
+// signedGet dereferences id as bob, as GoToSocial signs every GET, and
+// returns the status and the type of the document.
+func (g *gts) signedGet(id string) (int, string) {
 	req, err := http.NewRequest(http.MethodGet, id, nil)
 	if err != nil {
-		return 0
+		return 0, ""
 	}
 	req.Header.Set("Accept", "application/activity+json")
 	g.mu.Lock()
 	k := g.key
 	g.mu.Unlock()
 	if federation.SignForTest(req, g.actor("bob")+"/main-key", k, nil, g.now()) != nil {
-		return 0
+		return 0, ""
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0
+		return 0, ""
 	}
-	resp.Body.Close()
-	return resp.StatusCode
+	defer resp.Body.Close()
+	var doc struct {
+		Type string `json:"type"`
+	}
+	json.NewDecoder(resp.Body).Decode(&doc)
+	return resp.StatusCode, doc.Type
 }
 
 // send posts an activity of name, signed with the …/main-key key id.
@@ -346,14 +394,18 @@ func TestGoToSocialPeer(t *testing.T) {
 		must(t, err)
 		postID := a.base + "/ap/posts/" + itoa(rep.ID)
 		g.waitFor("Create", `"id":"`+postID+`"`, "Welcome bob", `"published"`)
+		g.status(topicID, "stored")
+		g.status(postID, "stored") // through the group's boost of the reply
 		_, err = a.forum.UpdatePost(ctx, alice, rep.ID, "<p>Welcome, bob!</p>")
 		must(t, err)
 		upd := g.waitFor("Update", "Welcome, bob!")
+		g.status(postID, "updated")
 		if upd["actor"] != a.base+"/ap/users/alice" || upd["published"] == nil {
 			t.Fatalf("Update: %v", upd)
 		}
 		must(t, a.forum.DeletePost(ctx, alice, rep.ID))
 		del := g.waitFor("Delete", `"object":"`+postID+`"`)
+		g.status(postID, "deleted")
 		if del["actor"] != a.base+"/ap/users/alice" || del["published"] == nil {
 			t.Fatalf("Delete: %v", del)
 		}

@@ -142,9 +142,11 @@ func (h forumHook) ForumEvent(ctx context.Context, tx bun.IDB, e forum.Event) er
 	if err := s.queue.enqueue(ctx, tx, person, act["id"].(string), body, inboxes); err != nil {
 		return err
 	}
-	if e.Kind == forum.TopicCreated {
+	if e.Kind == forum.TopicCreated || e.Kind == forum.PostCreated {
 		// Mastodon, Pleroma and GoToSocial take Announce as a boost of an
-		// object: Lemmy also announces the new thread itself.
+		// object: Lemmy also announces the new thread itself. A reply too:
+		// GoToSocial drops the author's Create when its users follow the
+		// group and not the author, and stores the boosted reply.
 		return s.announce(ctx, tx, group, mustJSON(doc["id"]))
 	}
 	return nil
