@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -359,14 +360,23 @@ func (s *Service) lookup(ctx context.Context, db bun.IDB, who core.Subject, r *R
 		return nil, fmt.Errorf("%w: path too deep", core.ErrNotFound)
 	}
 	id := r.NodeID
-	for _, name := range p {
-		var next int64
-		err := s.db.Get(ctx, db, `SELECT id FROM file_nodes WHERE parent_id = ? AND name = ? AND trashed_at IS NULL`,
-			[]any{id, name}, &next)
-		if err != nil {
+	if len(p) > 0 {
+		// One statement walks the whole path, a join per name: its text
+		// depends on the depth only.
+		var b strings.Builder
+		args := make([]any, 0, 1+len(p))
+		b.WriteString("SELECT p" + strconv.Itoa(len(p)) + ".id FROM file_nodes p1")
+		for i := 2; i <= len(p); i++ {
+			fmt.Fprintf(&b, " JOIN file_nodes p%d ON p%[1]d.parent_id = p%d.id AND p%[1]d.name = ? AND p%[1]d.trashed_at IS NULL", i, i-1)
+			args = append(args, p[i-1])
+		}
+		b.WriteString(" WHERE p1.parent_id = ? AND p1.name = ? AND p1.trashed_at IS NULL")
+		// The joins' names come first in the text, then the root and the
+		// first name.
+		args = append(args, id, p[0])
+		if err := s.db.Get(ctx, db, b.String(), args, &id); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, store.Translate(err))
 		}
-		id = next
 	}
 	return s.node(ctx, db, who, id)
 }
