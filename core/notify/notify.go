@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"strings"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"plaza/core"
 	"plaza/core/forum"
 	"plaza/core/mail"
+	"plaza/core/markup"
 	"plaza/core/store"
 )
 
@@ -260,20 +260,7 @@ func (s *Service) ForumEvent(ctx context.Context, tx bun.IDB, e forum.Event) err
 }
 
 func forumText(h string) string {
-	var b strings.Builder
-	in := false
-	for _, r := range h {
-		switch {
-		case r == '<':
-			in = true
-		case r == '>':
-			in = false
-			b.WriteByte(' ')
-		case !in:
-			b.WriteRune(r)
-		}
-	}
-	t := []rune(strings.Join(strings.Fields(html.UnescapeString(b.String())), " "))
+	t := []rune(markup.Text(h))
 	if len(t) > 2000 {
 		return string(t[:2000]) + "…"
 	}

@@ -6,9 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 
-	"github.com/microcosm-cc/bluemonday"
 	"github.com/uptrace/bun"
 
 	"plaza/core"
@@ -17,18 +15,11 @@ import (
 )
 
 var (
-	policy = sync.OnceValue(func() *bluemonday.Policy {
-		p := bluemonday.UGCPolicy()
-		p.AllowURLSchemes("http", "https", "mailto")
-		p.AllowRelativeURLs(true)
-		p.RequireNoFollowOnLinks(true)
-		p.RequireNoReferrerOnLinks(true)
-		return p
-	})
 	linkRe = regexp.MustCompile(`\[\[([a-z2-7]{16})(?:\|([^\]\n]{1,200}))?\]\]`)
 )
 
-func sanitize(s string) string { return strings.TrimSpace(policy().Sanitize(s)) }
+// sanitize cleans a page written in HTML with the policy of every text.
+func sanitize(s string) string { return markup.Sanitize(s) }
 
 // Refs returns the page references a body links to.
 func Refs(body string) []string {
