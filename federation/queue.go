@@ -36,7 +36,7 @@ import (
 // dead process are released when a process with the same worker id
 // starts, and expire after the lease anyway. Failures back off
 // exponentially (as Mastodon: n⁴+15 s plus jitter, about 2.5 days over 16
-// tries); 4xx other than 408 and 429 are final; rows are dead-lettered
+// tries); 4xx other than 401, 408 and 429 are final; rows are dead-lettered
 // (state 'dead', kept for inspection) after MaxAttempts or MaxAge.
 type Queue struct {
 	s           *Server
@@ -392,7 +392,7 @@ func (q *Queue) attempt(ctx context.Context, d *Delivery) {
 		var se *statusError
 		final := false
 		if errors.As(err, &se) {
-			final = se.Code >= 400 && se.Code < 500 && se.Code != 408 && se.Code != 429
+			final = se.Code >= 400 && se.Code < 500 && se.Code != 401 && se.Code != 408 && se.Code != 429
 			wait = max(wait, se.RetryAfter)
 		}
 		msg := err.Error()

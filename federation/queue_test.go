@@ -375,3 +375,27 @@ func TestLeaseOutlivedInFlight(t *testing.T) {
 		}
 	})
 }
+
+// TestUnauthorizedRetried: a 401 is retried, as Mastodon does — a real
+// GoToSocial answered 401 to a Create while it was still fetching the
+// sender's key for the group's boost sent just before; the retry went in.
+func TestUnauthorizedRetried(t *testing.T) {
+	t.Parallel()
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		rc := &receiver{got: map[string]int{}, status: http.StatusUnauthorized}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rc.ServeHTTP(w, r)
+			rc.mu.Lock()
+			rc.status = http.StatusAccepted // the key is known now
+			rc.mu.Unlock()
+		}))
+		defer srv.Close()
+		in := newInstance(t, db, "", instOpts{})
+		must(t, in.fed.Queue().EnqueueForTest(ctx, "http://x/401", srv.URL+"/inbox", []byte(`{"id":"http://x/401"}`)))
+		eventually(t, "delivered on the retry", func() bool {
+			st, err := in.fed.Queue().Stats(ctx)
+			return err == nil && st["done"] == 1
+		})
+	})
+}
