@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"plaza/core"
 	"plaza/core/account"
 	"plaza/core/acl"
 	"plaza/core/calendar"
@@ -363,6 +364,72 @@ func TestAgendaResourcesAndFeeds(t *testing.T) {
 		}
 		if code, _ := w.post(t, "rob", "/s/team/agenda/feed", url.Values{"calendar": {fmt.Sprint(w.work.ContainerID)}}); code != 404 {
 			t.Errorf("a feed of a calendar Rob cannot read: %d", code)
+		}
+	})
+}
+
+// TestAgendaFollow: Rob follows the team's agenda from the agenda page;
+// an event Ann adds on the web, one her CalDAV client changes and one
+// she deletes reach his notification list; after he stops following,
+// nothing more does. Ann, who made the changes, is not told.
+func TestAgendaFollow(t *testing.T) {
+	coretest.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := startAgenda(t, db)
+		ctx := context.Background()
+		spaces := space.New(db, nil)
+		team, _ := spaces.BySlug(ctx, "team")
+		spaces.SetMember(ctx, team.ID, w.rob.AccountID, space.RoleMember)
+		_, body, _ := w.get(t, "rob", "/s/team/agenda")
+		mustHave(t, "Rob's agenda", body, fmt.Sprintf(`id="follow-%d"`, w.team.ContainerID))
+		follow := func(on string) {
+			t.Helper()
+			if code, _ := w.post(t, "rob", "/s/team/agenda/follow", url.Values{"calendar": {fmt.Sprint(w.team.ContainerID)}, "on": {on}}); code != 303 {
+				t.Fatalf("follow %s: %d", on, code)
+			}
+		}
+		follow("1")
+		if code, _ := w.post(t, "ann", "/s/team/agenda", url.Values{"calendar": {fmt.Sprint(w.team.ContainerID)}, "date": {"2026-03-20"},
+			"summary": {"Budget meeting"}, "start": {"10:00"}, "end": {"11:00"}}); code != 303 {
+			t.Fatal(code)
+		}
+		dav := w.startDAV(t)
+		code, data, hdr := davDo(t, dav, "ann", "GET", "/dav/calendars/ann/agenda@team/offsite.ics", "")
+		if code != 200 {
+			t.Fatal(code)
+		}
+		data = strings.Replace(data, "SUMMARY:Team offsite", "SUMMARY:Team offsite in the Alps", 1)
+		if code, _, _ := davDo(t, dav, "ann", "PUT", "/dav/calendars/ann/agenda@team/offsite.ics", data, "Content-Type", "text/calendar",
+			"If-Match", hdr.Get("ETag")); code != 204 {
+			t.Fatal(code)
+		}
+		if code, _ := w.post(t, "ann", fmt.Sprintf("/s/team/agenda/%d/deploy.ics/delete", w.team.ContainerID), url.Values{}); code != 303 {
+			t.Fatal(code)
+		}
+		inbox := func(who core.Subject) string {
+			ns, err := w.notify.Inbox(ctx, who, 50, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			for _, n := range ns {
+				b.WriteString(n.Title + "\n")
+			}
+			return b.String()
+		}
+		got := inbox(w.rob)
+		mustHave(t, "Rob's notifications", got, "new event — Budget meeting (Ann Agenda)", "event changed — Team offsite in the Alps",
+			"event removed — Late deploy")
+		if a := inbox(w.ann); a != "" {
+			t.Errorf("Ann is told of her own changes: %s", a)
+		}
+		follow("0")
+		w.post(t, "ann", "/s/team/agenda", url.Values{"calendar": {fmt.Sprint(w.team.ContainerID)}, "date": {"2026-03-21"},
+			"summary": {"After unfollowing"}, "start": {"10:00"}, "end": {"11:00"}})
+		if strings.Contains(inbox(w.rob), "After unfollowing") {
+			t.Errorf("told after unfollowing")
+		}
+		if code, _ := w.post(t, "rob", "/s/team/agenda/follow", url.Values{"calendar": {fmt.Sprint(w.work.ContainerID)}, "on": {"1"}}); code != 404 {
+			t.Errorf("following a calendar Rob cannot read: %d", code)
 		}
 	})
 }

@@ -20,6 +20,8 @@ import (
 	"plaza/core/calendar"
 	"plaza/core/contacts"
 	"plaza/core/coretest"
+	pmail "plaza/core/mail"
+	"plaza/core/notify"
 	"plaza/core/poll"
 	"plaza/core/settings"
 	"plaza/core/space"
@@ -70,6 +72,7 @@ type agendaWorld struct {
 	lab      *calendar.Collection // another space's agenda
 	robs     *calendar.Collection // Rob's personal calendar, not shared
 	dir      *calendar.Collection // the team's directory
+	notify   *notify.Service
 }
 
 func icsEvent(uid, props string) []byte {
@@ -164,8 +167,16 @@ func startAgenda(t *testing.T, db *store.DB) *agendaWorld {
 	card("acme.vcf", "VERSION:4.0", "UID:acme", "FN:ACME", "KIND:org", "ADR:;;Champ de Mars;Paris;;75007;France")
 	rawObject(t, db, w.dir.ContainerID, "bad.vcf", "VCARD", "BEGIN:VCARD\r\nFN:nobody")
 
+	blobs := testBlobs(t, db)
+	tpl, err := pmail.LoadTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.notify = notify.New(db, notify.Options{Queue: pmail.New(db, pmail.Options{Blobs: blobs}), Templates: tpl})
+	w.cal.AddHook(w.notify)
 	h, err := webui.New(webui.Options{Accounts: w.accts, Spaces: spaces, Tasks: task.New(db, engine, nil), Polls: poll.New(db, nil),
-		ACL: engine, Blobs: testBlobs(t, db), Settings: settings.New(db), Logger: coretest.Logger(t), BaseURL: "http://127.0.0.1",
+		ACL: engine, Blobs: blobs, Settings: settings.New(db), Logger: coretest.Logger(t), BaseURL: "http://127.0.0.1",
+		AdminOptions:  webui.AdminOptions{Notify: w.notify},
 		Jitsi:         webui.JitsiOptions{URL: "https://meet.example"},
 		AgendaOptions: webui.AgendaOptions{Calendar: w.cal, Contacts: w.con, MapURL: w.mapsURL}})
 	if err != nil {

@@ -34,6 +34,7 @@ func (s *server) agendaRoutes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /s/{slug}/agenda", s.agendaEventCreate)
 		mux.HandleFunc("POST /s/{slug}/agenda/resource", s.agendaResourceCreate)
 		mux.HandleFunc("POST /s/{slug}/agenda/feed", s.agendaFeedCreate)
+		mux.HandleFunc("POST /s/{slug}/agenda/follow", s.agendaFollow)
 		mux.HandleFunc("GET /s/{slug}/agenda/{cal}/{name}", s.agendaEventPage)
 		mux.HandleFunc("POST /s/{slug}/agenda/{cal}/{name}/edit", s.agendaEventEdit)
 		mux.HandleFunc("POST /s/{slug}/agenda/{cal}/{name}/delete", s.agendaEventDelete)
@@ -100,6 +101,7 @@ type agendaCal struct {
 	On       bool
 	CanAdd   bool // the reader may add events to it
 	Resource bool // a room or vehicle: no double booking
+	Shared   bool // a calendar of the space (one may follow it)
 }
 
 // agendaItem is an occurrence placed on one day.
@@ -246,7 +248,7 @@ func (s *server) agendaPage(w http.ResponseWriter, r *http.Request) {
 	for i := range cals {
 		c := &cals[i]
 		ac := agendaCal{ID: c.ContainerID, Name: c.Name, Color: colorOf(c), On: !st.Sel || chosen[c.ContainerID],
-			CanAdd: acl.Allows(c.Level, true, acl.PrivBind), Resource: c.Resource}
+			CanAdd: acl.Allows(c.Level, true, acl.PrivBind), Resource: c.Resource, Shared: c.SpaceID != nil}
 		legend = append(legend, ac)
 		if ac.CanAdd {
 			writable = append(writable, ac)
@@ -255,6 +257,23 @@ func (s *server) agendaPage(w http.ResponseWriter, r *http.Request) {
 		if ac.On {
 			shown = append(shown, *c)
 			st.On = append(st.On, ac.ID)
+		}
+	}
+	var spaceCals []int64
+	for _, c := range legend {
+		if c.Shared {
+			spaceCals = append(spaceCals, c.ID)
+		}
+	}
+	following, err := s.followed(ctx, spaceCals)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var follows []map[string]any
+	for _, c := range legend {
+		if c.Shared && s.Notify != nil {
+			follows = append(follows, map[string]any{"ID": c.ID, "Name": c.Name, "On": following[c.ID]})
 		}
 	}
 	from, to := agendaRange(st.View, st.Date)
@@ -349,7 +368,7 @@ func (s *server) agendaPage(w http.ResponseWriter, r *http.Request) {
 		"Today": st.query(st.View, today),
 		"Views": map[string]string{"day": st.query("day", st.Date), "week": st.query("week", st.Date), "month": st.query("month", st.Date),
 			"planning": st.query("planning", st.Date)},
-		"SpaceAdmin": v.SpaceAdmin(), "Categories": catLinks, "Category": st.Cat, "Repeats": calendar.Repeats, "AllCategories": all.query(st.View, st.Date),
+		"SpaceAdmin": v.SpaceAdmin(), "Follows": follows, "Categories": catLinks, "Category": st.Cat, "Repeats": calendar.Repeats, "AllCategories": all.query(st.View, st.Date),
 	}
 	if st.View == "day" {
 		var cols []agendaColumn

@@ -79,6 +79,7 @@ func newMailServices(svc *services) (*mailServices, error) {
 	svc.content.Wiki.AddHook(m.notify)
 	svc.news.AddCommentHook(m.notify)
 	svc.files.AddHook(m.notify)
+	svc.calendar.AddHook(m.notify)
 	m.proposals = proposal.New(svc.db, svc.spaces, svc.calendar, nil)
 	return m, nil
 }

@@ -70,6 +70,9 @@ func (s *Store) Move(ctx context.Context, who core.Subject, from *Collection, na
 		if err := logChange(ctx, tx, from.ContainerID, name, true); err != nil {
 			return err
 		}
+		if err := s.emit(ctx, tx, Change{Kind: EventAdded, Collection: to, Name: name, Summary: summaryOf(o.Data), By: who.AccountID}); err != nil {
+			return err
+		}
 		return logChange(ctx, tx, to.ContainerID, name, false)
 	}))
 }

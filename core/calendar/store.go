@@ -202,6 +202,7 @@ type Store struct {
 	now   func() time.Time
 	// backing modules by container kind (task lists)
 	backing map[string]Backing
+	hooks   []Hook
 	// defaults for the personal collection and a space's shared one
 	personalSlug, personalName string
 	spaceSlug                  string
@@ -744,6 +745,9 @@ func (s *Store) put(ctx context.Context, who core.Subject, c *Collection, name s
 					return err
 				}
 			}
+			if err := s.emit(ctx, tx, Change{Kind: EventChanged, Collection: c, Name: name, Summary: summaryOf(string(data)), By: who.AccountID}); err != nil {
+				return err
+			}
 			if b := s.backedBy(c); b != nil {
 				return b.PutItem(ctx, tx, who, c, objectID, data)
 			}
@@ -768,6 +772,9 @@ func (s *Store) put(ctx context.Context, who core.Subject, c *Collection, name s
 		}
 		created = true
 		if err := logChange(ctx, tx, c.ContainerID, name, false); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, tx, Change{Kind: EventAdded, Collection: c, Name: name, Summary: summaryOf(string(data)), By: who.AccountID}); err != nil {
 			return err
 		}
 		if b := s.backedBy(c); b != nil {
@@ -850,7 +857,7 @@ func (s *Store) Delete(ctx context.Context, who core.Subject, c *Collection, nam
 	}
 	return s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var cur []Object
-		if err := tx.NewRaw(`SELECT `+objectCols+` FROM dav_members m JOIN dav_objects o ON o.id = m.object_id
+		if err := tx.NewRaw(`SELECT `+objectCols+`, o.data FROM dav_members m JOIN dav_objects o ON o.id = m.object_id
 			WHERE m.collection_id = ? AND m.name = ?`, c.ContainerID, name).Scan(ctx, &cur); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -881,6 +888,9 @@ func (s *Store) Delete(ctx context.Context, who core.Subject, c *Collection, nam
 		}
 		if _, err := tx.NewRaw(`DELETE FROM dav_objects WHERE id = ? AND NOT EXISTS (SELECT 1 FROM dav_members WHERE object_id = ?)`,
 			o.ID, o.ID).Exec(ctx); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, tx, Change{Kind: EventRemoved, Collection: c, Name: name, Summary: summaryOf(o.Data), By: who.AccountID}); err != nil {
 			return err
 		}
 		return logChange(ctx, tx, c.ContainerID, name, true)
