@@ -148,15 +148,17 @@ func (s *server) filesPage(w http.ResponseWriter, r *http.Request) {
 	pg := paginate(r, len(children), filesPerPage)
 	lo, hi := pg.Bounds()
 	following := false
-	if s.Notify != nil {
+	if s.Notify != nil && !who.IsAnonymous() {
 		if following, err = s.Notify.Following(r.Context(), who, notify.Target{Kind: notify.KindFolder, ID: dir.ContainerID}); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
 	}
-	dav := "/dav/files/" + v.User.Login + "/"
+	dav := ""
 	if v.Space != nil {
 		dav = "/dav/spaces/" + v.Space.Slug + "/"
+	} else {
+		dav = "/dav/files/" + v.User.Login + "/"
 	}
 	v.Data = s.filesData(r, v, map[string]any{
 		"Path": p.String(), "Crumbs": crumbs(p), "Children": children[lo:hi], "Pager": pg, "Count": len(children),

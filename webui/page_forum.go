@@ -19,6 +19,9 @@ func trusted(sanitized string) template.HTML { return template.HTML(sanitized) }
 
 // moduleView loads the space of the path and checks module m is on.
 func (s *server) moduleView(w http.ResponseWriter, r *http.Request, m core.Module, title string) (*view, bool) {
+	if visitorReads(r, m) {
+		return s.visitorView(w, r, m, title)
+	}
 	if _, ok := s.requireUser(w, r); !ok {
 		return nil, false
 	}

@@ -13,6 +13,7 @@ import (
 	"plaza/core/activity"
 	"plaza/core/links"
 	"plaza/core/search"
+	"plaza/core/sharelink"
 	"plaza/core/wiki"
 )
 
@@ -24,6 +25,8 @@ type ContentOptions struct {
 	Activity *activity.Service
 	Wiki     *wiki.Service
 	Links    *links.Service
+	// ShareLinks: public links of files and folders (page_sharelink.go).
+	ShareLinks *sharelink.Service
 }
 
 // contentRoutes registers the pages and API of search, activity, wiki

@@ -112,23 +112,33 @@ func (s *server) spacesPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) spacePage(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.requireUser(w, r); !ok {
-		return
-	}
-	v := s.page(r, "space.title")
-	if err := s.spaceView(r, v); err != nil {
-		s.pageError(w, r, err)
-		return
+	var v *view
+	if visitorReads(r, "") {
+		var ok bool
+		if v, ok = s.visitorView(w, r, "", "space.title"); !ok {
+			return
+		}
+	} else {
+		if _, ok := s.requireUser(w, r); !ok {
+			return
+		}
+		v = s.page(r, "space.title")
+		if err := s.spaceView(r, v); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 	}
 	members, err := s.Spaces.Members(r.Context(), v.Space.ID)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	ws, err := s.dashboard(r, v, settings.ScopeSpace, []space.Space{*v.Space})
-	if err != nil {
-		s.pageError(w, r, err)
-		return
+	var ws []widgetView
+	if v.User != nil { // visitors have no dashboard
+		if ws, err = s.dashboard(r, v, settings.ScopeSpace, []space.Space{*v.Space}); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 	}
 	data := map[string]any{"Members": len(members), "Role": v.Role, "Widgets": ws}
 	v.Data = data

@@ -768,36 +768,5 @@ func (s *server) folderGrantsGet(get func(context.Context, core.Subject, int64) 
 // folderGrantsPut answers PUT …/folders/{folder}/grants with set:
 // {"grants": [{"principal_kind": "user", "principal_id": 3, "level": "read"}]}.
 func (s *server) folderGrantsPut(set func(context.Context, core.Subject, int64, []acl.Grant) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		who, ok := s.requireAccount(w, r)
-		if !ok {
-			return
-		}
-		id, err := pathID(r, "folder")
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		var body struct {
-			Grants []grantJSON `json:"grants"`
-		}
-		if err := readJSON(w, r, &body); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		gs := []acl.Grant{}
-		for _, g := range body.Grants {
-			l, ok := acl.ParseLevel(g.Level)
-			if !ok {
-				s.fail(w, r, invalid("level is read, limited, write or full"))
-				return
-			}
-			gs = append(gs, acl.Grant{PrincipalKind: g.PrincipalKind, PrincipalID: g.PrincipalID, Level: l})
-		}
-		if err := set(r.Context(), who, id, gs); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}
+	return s.grantsPut("folder", set)
 }

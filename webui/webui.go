@@ -108,6 +108,7 @@ func New(o Options) (http.Handler, error) {
 	s.writingRoutes(mux)
 	s.agendaRoutes(mux)
 	s.accountRoutes(mux)
+	s.shareRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, core.ErrNotFound)
 	})
@@ -198,7 +199,7 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 					return
 				}
 				ctx = context.WithValue(core.WithSubject(ctx, sess.Subject), sessionKey{}, sess)
-				next.ServeHTTP(w, r.WithContext(ctx))
+				next.ServeHTTP(w, s.withPasses(r.WithContext(ctx)))
 				return
 			}
 			if !errors.Is(err, core.ErrUnauthenticated) {
@@ -207,7 +208,7 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 			}
 			// A stale cookie: carry on as a visitor.
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, s.withPasses(r))
 	})
 }
 

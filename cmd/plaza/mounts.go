@@ -36,6 +36,9 @@ func mountDAV(mux *http.ServeMux, svc *services) {
 	for _, p := range []string{"/dav/files/", "/dav/files", "/dav/spaces/", "/dav/spaces", "/dav/versions/", "/dav/trash/"} {
 		mux.Handle(p, filesDAV)
 	}
+	// Public links answer without an account (their token is the secret).
+	mux.Handle("/dav/public/", davfiles.New(davfiles.Options{Files: svc.files, Accounts: svc.accounts, Spaces: svc.spaces,
+		Logger: svc.log, Prefix: "/dav", Links: svc.content.ShareLinks}))
 	mux.Handle("/dav/calendars/", auth(caldav.New(caldav.Options{Calendars: svc.calendar, Logger: svc.log})))
 	mux.Handle("/dav/addressbooks/", auth(carddav.New(carddav.Options{Contacts: svc.contacts, Logger: svc.log})))
 	mux.Handle("/dav/ical/", caldav.NewFeeds(caldav.Options{Calendars: svc.calendar, Logger: svc.log}))

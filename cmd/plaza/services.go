@@ -21,6 +21,7 @@ import (
 	"plaza/core/poll"
 	"plaza/core/search"
 	"plaza/core/settings"
+	"plaza/core/sharelink"
 	"plaza/core/space"
 	"plaza/core/store"
 	"plaza/core/task"
@@ -98,6 +99,7 @@ func open(ctx context.Context, cfg Config, log *slog.Logger) (*services, error) 
 		content: webui.ContentOptions{Search: search.New(db), Activity: activity.New(db, nil),
 			Wiki: wiki.New(db, engine, nil), Links: links.New(db, engine, blobs, nil)},
 	}
+	svc.content.ShareLinks = sharelink.New(db, svc.files, svc.accounts, nil)
 	// Task lists are also CalDAV calendars of VTODO under their own ACL.
 	svc.tasks.ShowAsCalendars(svc.calendar.Store, ics.Codec{})
 	if svc.mail, err = newMailServices(svc); err != nil {

@@ -191,6 +191,7 @@ func LevelSQL(who core.Subject, c, author string) (string, []any) {
 		} else {
 			add("SELECT 3 FROM space_members sa WHERE sa.space_id = $c.space_id AND sa.account_id = ? AND sa.role = 'admin'", u)
 		}
+		add(moduleRoleSQL+" AND "+inSpace, append([]any{u, u}, memberArgs()...)...)
 		add("SELECT g.level FROM grants g WHERE g.container_id = $c.id AND g.principal_kind = 'user' AND g.principal_id = ? AND "+inSpace,
 			append([]any{u}, memberArgs()...)...)
 		add("SELECT g.level FROM grants g JOIN user_group_members gm ON gm.group_id = g.principal_id "+

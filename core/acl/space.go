@@ -36,6 +36,8 @@ type Standing struct {
 	Archived bool
 	Disabled bool // who's account is disabled: it counts as no one
 	Modules  map[core.Module]bool
+	// ModuleRoles: who's own roles in the space's modules.
+	ModuleRoles map[core.Module]ModuleRole
 }
 
 // SpaceNeed is what an operation asks of who in a space.
@@ -84,6 +86,18 @@ func StandingIn(ctx context.Context, db bun.IDB, who core.Subject, spaceID int64
 		return st, nil
 	}
 	st.Role = row.Role
+	var roles []struct {
+		Module core.Module
+		Role   ModuleRole
+	}
+	if err := db.NewRaw(`SELECT module, role FROM space_module_roles WHERE space_id = ? AND principal_kind = 'user' AND principal_id = ?`,
+		spaceID, who.AccountID).Scan(ctx, &roles); err != nil {
+		return nil, store.Translate(err)
+	}
+	st.ModuleRoles = map[core.Module]ModuleRole{}
+	for _, r := range roles {
+		st.ModuleRoles[r.Module] = r.Role
+	}
 	st.Member = row.Role != "" || who.Type.PlatformAdmin()
 	st.Admin = row.Role == "admin" || who.Type.PlatformAdmin()
 	st.Visible = st.Member || (st.Public && !st.Archived && who.Type != core.Guest)
@@ -117,6 +131,9 @@ func (st *Standing) Require(who core.Subject, need SpaceNeed) error {
 	}
 	if need.Change && st.Archived {
 		return fmt.Errorf("%w: the space is archived (read-only)", core.ErrForbidden)
+	}
+	if need.Change && need.Module != "" && !st.Admin && st.ModuleRoles[need.Module] == ModuleReader {
+		return fmt.Errorf("%w: readers of the %s module add nothing to it", core.ErrForbidden, need.Module)
 	}
 	return nil
 }

@@ -181,7 +181,7 @@ func (s *Service) insert(ctx context.Context, a *Article, grants []acl.Grant) (*
 	err := s.db.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now().UTC()
 		sp := a.SpaceID
-		cont := &acl.Container{SpaceID: &sp, Module: core.ModNews, Kind: KindItem, Name: a.Title}
+		cont := &acl.Container{SpaceID: &sp, Module: core.ModNews, Kind: KindItem, Name: a.Title, OwnerID: a.AuthorID}
 		if err := acl.CreateContainer(ctx, tx, cont, grants, now); err != nil {
 			return err
 		}

@@ -171,7 +171,7 @@ func (s *Service) Create(ctx context.Context, who core.Subject, n NewPoll) (*Pol
 		if utf8.RuneCountInString(name) > 255 {
 			name = string([]rune(name)[:255])
 		}
-		cont := &acl.Container{SpaceID: &sp, Module: core.ModPolls, Kind: KindItem, Name: name}
+		cont := &acl.Container{SpaceID: &sp, Module: core.ModPolls, Kind: KindItem, Name: name, OwnerID: p.AuthorID}
 		if err := acl.CreateContainer(ctx, tx, cont, grants, p.CreatedAt); err != nil {
 			return err
 		}

@@ -281,6 +281,7 @@ func Tables() []string {
 		"mail_queue", "notify_prefs", "notify_digest", "invitations", "newsletters", "newsletter_attachments", "event_proposals", "notify_cursors", "notify_task_state", "follows", "notifications",
 		"activity_events", "activity_feeds", "wiki_pages", "wiki_versions", "wiki_tags", "wiki_comments", "links", "link_tags", "link_attachments",
 		"password_resets", "account_totp", "totp_recovery_codes", "login_challenges",
+		"share_links", "space_module_roles",
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"plaza/core/account"
 	"plaza/core/acl"
 	"plaza/core/files"
+	"plaza/core/sharelink"
 	"plaza/core/space"
 	"plaza/dav/davhttp"
 )
@@ -41,6 +42,8 @@ type Options struct {
 	// PrincipalPrefix is where principals live, for current-user-principal
 	// (default Prefix+"/principals/").
 	PrincipalPrefix string
+	// Links answers the public links at Prefix+"/public/TOKEN/" (nil: none).
+	Links *sharelink.Service
 }
 
 type handler struct {
@@ -51,6 +54,7 @@ type handler struct {
 	prefix    string
 	principal string
 	maxUpload int64
+	links     *sharelink.Service
 }
 
 // New returns the WebDAV handler for full request paths under
@@ -58,7 +62,7 @@ type handler struct {
 // the request context and answers OPTIONS without one.
 func New(o Options) http.Handler {
 	h := &handler{files: o.Files, accounts: o.Accounts, spaces: o.Spaces, log: o.Logger,
-		prefix: strings.TrimSuffix(o.Prefix, "/"), principal: o.PrincipalPrefix, maxUpload: o.MaxUpload}
+		prefix: strings.TrimSuffix(o.Prefix, "/"), principal: o.PrincipalPrefix, maxUpload: o.MaxUpload, links: o.Links}
 	if h.prefix == "" {
 		h.prefix = "/dav"
 	}
@@ -102,6 +106,9 @@ type target struct {
 	// versions and trash
 	fileID, itemID int64
 	restore        bool
+	// strip: names of path not shown in hrefs (a public link's tree
+	// starts at the linked folder).
+	strip int
 }
 
 // splitEscaped splits an escaped URL path into decoded segments.
@@ -237,7 +244,7 @@ func (h *handler) tree(ctx context.Context, who core.Subject, home, name string)
 
 // href of a node of t's tree at p.
 func (t *target) href(p files.Path, dir bool) string {
-	s := t.base + escapePath(p)
+	s := t.base + escapePath(p[min(t.strip, len(p)):])
 	if dir {
 		s += "/"
 	}
@@ -258,6 +265,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodOptions {
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if rest, ok := strings.CutPrefix(r.URL.EscapedPath(), h.prefix+"/public/"); ok && h.links != nil {
+		h.servePublic(w, r, rest)
 		return
 	}
 	who := core.SubjectFrom(r.Context())
