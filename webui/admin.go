@@ -448,6 +448,7 @@ type inviteCreate struct {
 	Email    string           `json:"email"`
 	Type     core.AccountType `json:"type"`
 	Role     space.Role       `json:"role"`
+	RoomRole string           `json:"room_role"`
 	Language string           `json:"language"`
 }
 
@@ -462,7 +463,7 @@ func (s *server) apiInviteCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, inv, err := s.Invites.Create(r.Context(), who, invite.Spec{SpaceID: n.SpaceID, Email: n.Email,
-		Type: n.Type, Role: n.Role, Language: n.Language})
+		Type: n.Type, Role: n.Role, RoomRole: n.RoomRole, Language: n.Language})
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -39,7 +39,7 @@ func (s *server) inviteNewSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	token, _, err := s.Invites.Create(r.Context(), who, invite.Spec{SpaceID: &v.Space.ID, Email: strings.TrimSpace(f.Get("email")),
-		Type: core.AccountType(f.Get("type")), Role: space.RoleMember, Language: v.Lang})
+		Type: core.AccountType(f.Get("type")), Role: space.RoleMember, RoomRole: f.Get("room_role"), Language: v.Lang})
 	if err != nil {
 		s.pageError(w, r, err)
 		return

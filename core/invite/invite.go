@@ -35,6 +35,10 @@ type Invitation struct {
 	SpaceID     *int64           `json:"space_id"`
 	AccountType core.AccountType `json:"account_type"`
 	Role        space.Role       `json:"role"`
+	// RoomRole: a DocSpace room role (viewer, commenter, reviewer,
+	// form-filler, content-creator, editor, room-manager) the new member
+	// gets in every module of the space, as Acollab module roles.
+	RoomRole string `json:"room_role,omitempty"`
 	// AccountID is set on a password link for an existing account.
 	AccountID *int64     `json:"account_id,omitempty"`
 	CreatedBy *int64     `json:"created_by"`
@@ -87,6 +91,8 @@ type Spec struct {
 	Email   string // empty: a link to hand out
 	Type    core.AccountType
 	Role    space.Role
+	// RoomRole: an optional DocSpace room role (see Invitation.RoomRole).
+	RoomRole string
 	// Language of the mail ("en" or "fr"); empty: English.
 	Language string
 }
@@ -117,6 +123,11 @@ func (s *Service) Create(ctx context.Context, who core.Subject, n Spec) (string,
 	if n.Type == core.Guest && n.Role == space.RoleAdmin {
 		return "", nil, fmt.Errorf("%w: a guest cannot administer a space", core.ErrInvalid)
 	}
+	if n.RoomRole != "" {
+		if _, ok := acl.RoomRoleModuleRole(n.RoomRole); !ok || n.SpaceID == nil {
+			return "", nil, fmt.Errorf("%w: a room role is viewer, commenter, reviewer, form-filler, content-creator, editor or room-manager, in a space", core.ErrInvalid)
+		}
+	}
 	if n.Type == core.Guest && n.SpaceID == nil {
 		return "", nil, fmt.Errorf("%w: a guest is invited into a space", core.ErrInvalid)
 	}
@@ -141,7 +152,7 @@ func (s *Service) Create(ctx context.Context, who core.Subject, n Spec) (string,
 	token := secret.Token(24)
 	now := s.o.Now().UTC()
 	inv := &Invitation{TokenHash: secret.Digest(token), Email: n.Email, SpaceID: n.SpaceID,
-		AccountType: n.Type, Role: n.Role, CreatedAt: now, ExpiresAt: now.Add(Validity)}
+		AccountType: n.Type, Role: n.Role, RoomRole: n.RoomRole, CreatedAt: now, ExpiresAt: now.Add(Validity)}
 	if !who.IsAnonymous() {
 		inv.CreatedBy = &who.AccountID
 	}
@@ -286,6 +297,11 @@ func (s *Service) Accept(ctx context.Context, token string, a Acceptance) (*acco
 	if inv.SpaceID != nil {
 		if err := s.o.Spaces.SetMember(ctx, *inv.SpaceID, acc.ID, inv.Role); err != nil {
 			return nil, err
+		}
+		if inv.RoomRole != "" {
+			if err := acl.GiveRoomRole(ctx, s.db, *inv.SpaceID, acc.ID, inv.RoomRole); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_, err = s.db.NewUpdate().Model((*Invitation)(nil)).Set("used_by = ?", acc.ID).Where("id = ?", inv.ID).Exec(ctx)

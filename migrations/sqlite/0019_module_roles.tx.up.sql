@@ -12,3 +12,5 @@ WHERE module = 'news' AND kind = 'item' AND owner_id IS NULL;
 --bun:split
 UPDATE containers SET owner_id = (SELECT p.author_id FROM polls p WHERE p.container_id = containers.id)
 WHERE module = 'polls' AND kind = 'item' AND owner_id IS NULL;
+--bun:split
+ALTER TABLE invitations ADD COLUMN room_role TEXT NOT NULL DEFAULT '';
