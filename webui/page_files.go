@@ -163,7 +163,7 @@ func (s *server) filesPage(w http.ResponseWriter, r *http.Request) {
 	v.Data = s.filesData(r, v, map[string]any{
 		"Path": p.String(), "Crumbs": crumbs(p), "Children": children[lo:hi], "Pager": pg, "Count": len(children),
 		"CanAdd": dir.Allows(acl.PrivBind), "Up": parentOf(p), "Personal": v.Space == nil,
-		"CanFollow": s.Notify != nil, "Following": following,
+		"CanFollow": s.Notify != nil && !who.IsAnonymous(), "Following": following,
 		"DAV": strings.TrimRight(s.BaseURL, "/") + dav,
 	})
 	s.render(w, r, http.StatusOK, "files", v)
