@@ -265,49 +265,31 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.Is(err, errCSRF):
-		status, msg = http.StatusForbidden, err.Error()
+		status, msg, key = http.StatusForbidden, err.Error(), "error.forbidden"
 	case errors.Is(err, core.ErrUnauthenticated):
-		status, msg = http.StatusUnauthorized, "authentication required"
+		status, msg, key = http.StatusUnauthorized, "authentication required", "error.unauthenticated"
 		w.Header().Set("WWW-Authenticate", `Basic realm="Plaza", charset="UTF-8"`)
 	case errors.Is(err, account.ErrThrottled):
-		status, msg = http.StatusTooManyRequests, "too many attempts, try again later"
+		status, msg, key = http.StatusTooManyRequests, "too many attempts, try again later", "error.throttled"
 	case errors.Is(err, core.ErrNotFound):
-		status, msg = http.StatusNotFound, "not found"
+		status, msg, key = http.StatusNotFound, "not found", "error.not_found"
 	case errors.Is(err, core.ErrForbidden):
-		status, msg = http.StatusForbidden, err.Error()
+		status, msg, key = http.StatusForbidden, err.Error(), "error.forbidden"
 	case errors.Is(err, files.ErrLocked):
-		status, msg = http.StatusLocked, err.Error()
+		status, msg, key = http.StatusLocked, err.Error(), "error.conflict"
 	case errors.Is(err, files.ErrQuota):
-		status, msg = http.StatusInsufficientStorage, err.Error()
+		status, msg, key = http.StatusInsufficientStorage, err.Error(), "error.storage_full"
 	case errors.Is(err, core.ErrConflict):
-		status, msg = http.StatusConflict, err.Error()
+		status, msg, key = http.StatusConflict, err.Error(), "error.conflict"
 	case errors.Is(err, core.ErrInvalid):
-		status, msg = http.StatusBadRequest, err.Error()
+		status, msg, key = http.StatusBadRequest, err.Error(), "error.invalid"
 	case errors.As(err, &mbe):
-		status, msg = http.StatusRequestEntityTooLarge, "request body too large"
+		status, msg, key = http.StatusRequestEntityTooLarge, "request body too large", "error.too_large"
 	case errors.Is(err, core.ErrInsufficientStorage):
-		status, msg = http.StatusInsufficientStorage, "insufficient storage on the server"
+		status, msg, key = http.StatusInsufficientStorage, "insufficient storage on the server", "error.storage_full"
 		s.Logger.Warn("api request failed: storage full", "method", r.Method, "path", r.URL.Path, "err", err)
 	default:
 		s.Logger.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	switch status {
-	case http.StatusBadRequest:
-		key = "error.invalid"
-	case http.StatusForbidden:
-		key = "error.forbidden"
-	case http.StatusConflict:
-		key = "error.conflict"
-	case http.StatusNotFound:
-		key = "error.not_found"
-	case http.StatusUnauthorized:
-		key = "error.unauthenticated"
-	case http.StatusTooManyRequests:
-		key = "error.throttled"
-	case http.StatusRequestEntityTooLarge:
-		key = "error.too_large"
-	case http.StatusInsufficientStorage:
-		key = "error.storage_full"
 	}
 	writeJSON(w, status, map[string]string{"error": msg, "message": s.failMessage(r, err, status, key)})
 }
@@ -323,7 +305,7 @@ func (s *server) failMessage(r *http.Request, err error, status int, key string)
 		}
 	}
 	lang = pickLang(lang, r.Header.Get("Accept-Language"))
-	if status == http.StatusBadRequest || status == http.StatusForbidden || status == http.StatusConflict {
+	if status == http.StatusBadRequest || status == http.StatusForbidden || status == http.StatusConflict || status == http.StatusLocked {
 		if d := s.errorText(lang, err); d != "" && !errors.Is(err, errCSRF) {
 			return d
 		}
